@@ -1,0 +1,148 @@
+package dev.kurz;
+
+import dev.kurz.click.ClickFlusher;
+import dev.kurz.click.ClickRecorder;
+import dev.kurz.click.SqlClickStore;
+import dev.kurz.config.Settings;
+import dev.kurz.db.Database;
+import dev.kurz.db.InstanceValues;
+import dev.kurz.http.Blocking;
+import dev.kurz.http.Health;
+import dev.kurz.http.Problems;
+import dev.kurz.http.SitePages;
+import dev.kurz.http.WebServer;
+import dev.kurz.link.CodeMinter;
+import dev.kurz.link.LinkRoutes;
+import dev.kurz.link.LinkService;
+import dev.kurz.link.SqlLinkStore;
+import dev.kurz.link.UrlPolicy;
+import dev.kurz.redirect.LinkCache;
+import dev.kurz.redirect.RedirectHandler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.ext.web.Router;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every part of a kurz node in dependency order, and stops them in
+ * reverse. Tests start nodes through {@link #start} exactly as {@link Main} does.
+ */
+public final class App implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final Settings settings;
+    private final Database db;
+    private final Blocking blocking;
+    private final ClickFlusher flusher;
+    private final Health health;
+    private final Vertx vertx;
+    private final WebServer server;
+    private final LinkCache cache;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private App(Settings settings, Database db, Blocking blocking, ClickFlusher flusher, Health health, Vertx vertx,
+                WebServer server, LinkCache cache) {
+        this.settings = settings;
+        this.db = db;
+        this.blocking = blocking;
+        this.flusher = flusher;
+        this.health = health;
+        this.vertx = vertx;
+        this.server = server;
+        this.cache = cache;
+    }
+
+    /** Opens the database (migrating it), wires the features and starts serving HTTP. */
+    public static App start(Settings settings, Clock clock) {
+        Database db = Database.open(settings);
+        var blocking = new Blocking();
+        var recorder = new ClickRecorder(clock);
+        var flusher = ClickFlusher.start(recorder, new SqlClickStore(db), settings.clickFlushInterval());
+
+        var store = new SqlLinkStore(db);
+        String codeKey = settings.codeKey().orElseGet(() -> InstanceValues.getOrCreate(db, "code_key", App::randomKey));
+        var minter = new CodeMinter(store, codeKey, settings.idBlockSize());
+        var cache = new LinkCache(store, recorder, blocking.executor(), settings);
+        var links = new LinkService(store, minter, UrlPolicy.from(settings, clock), recorder, cache, clock);
+        var redirects = new RedirectHandler(cache, recorder, links, blocking, clock, settings.baseUrl(),
+                settings.redirectMaxAge());
+        var health = new Health(db, blocking);
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(cores)
+                .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
+        Router router = Router.router(vertx);
+        health.mount(router);
+        new LinkRoutes(links, blocking, clock, settings.baseUrl(), settings.maxBodyBytes()).mount(router);
+        new SitePages(settings.baseUrl()).mount(router);
+        Problems.mount(router, settings.maxBodyBytes());
+
+        WebServer server = WebServer.start(vertx, settings, cores,
+                request -> {
+                    if (redirects.accepts(request)) {
+                        redirects.handle(request);
+                    } else {
+                        router.handle(request);
+                    }
+                });
+        log.info("kurz {} serving on port {} with {}, data dir {}", version(), server.port(), db.description(),
+                settings.dataDir().toAbsolutePath());
+        return new App(settings, db, blocking, flusher, health, vertx, server, cache);
+    }
+
+    /** The port the node listens on (useful with {@code KURZ_PORT=0}). */
+    public int port() {
+        return server.port();
+    }
+
+    /** Links and unknown codes currently in the L1 cache. */
+    public long cachedEntries() {
+        return cache.size();
+    }
+
+    /** Writes counted clicks to the database now (tests, and the shutdown path). */
+    public void flushClicks() {
+        flusher.flushNow();
+    }
+
+    /**
+     * Graceful stop: turn unready, stop accepting and let in-flight requests finish, write the
+     * remaining clicks, close the pools. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        health.startDraining();
+        try {
+            server.shutdown(settings.shutdownGrace());
+        } catch (RuntimeException e) {
+            log.warn("HTTP shutdown did not complete cleanly: {}", e.getMessage());
+        }
+        flusher.close();
+        blocking.close();
+        db.close();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+        log.info("kurz stopped");
+    }
+
+    static String version() {
+        String v = App.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kurz;
+
+import dev.kurz.config.Setting;
+import dev.kurz.config.Settings;
+import dev.kurz.db.Database;
+import java.time.Clock;
+
+/** Reads the settings and runs a subcommand. Nothing else lives here. */
+public final class Main {
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        String command = args.length == 0 ? "help" : args[0];
+        Settings settings;
+        try {
+            settings = Settings.fromEnvironment();
+        } catch (IllegalArgumentException e) {
+            System.err.println("kurz: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        switch (command) {
+            case "serve" -> serve(settings);
+            case "migrate" -> {
+                try (Database db = Database.open(settings)) {
+                    System.out.println("kurz: schema is up to date (" + db.description() + ")");
+                }
+            }
+            case "version", "--version" -> System.out.println("kurz " + App.version());
+            case "help", "--help", "-h" -> help();
+            default -> {
+                System.err.println("kurz: unknown command '" + command + "'");
+                help();
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void serve(Settings settings) {
+        App app;
+        try {
+            app = App.start(settings, Clock.systemUTC());
+        } catch (RuntimeException e) {
+            System.err.println("kurz: cannot start: " + e.getMessage());
+            e.printStackTrace(System.err);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "kurz-shutdown"));
+    }
+
+    private static void help() {
+        System.out.println("""
+                usage: kurz <command>
+
+                commands:
+                  serve     run an HTTP node (settings from KURZ_* environment variables)
+                  migrate   create or upgrade the database schema, then exit
+                  version   print the version
+
+                settings:""");
+        for (Setting s : Setting.ALL) {
+            System.out.printf("  %-26s %s (default: %s)%n", s.name(), s.description(),
+                    s.defaultValue().isEmpty() ? "none" : s.defaultValue());
+        }
+    }
+}

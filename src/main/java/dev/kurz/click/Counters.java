@@ -1,0 +1,84 @@
+package dev.kurz.click;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A map of long keys to counts that many threads add to while one thread drains it, without a
+ * lock and without ever losing an increment.
+ *
+ * <p>The hard part is removing keys whose count reached zero (otherwise the map only grows): a
+ * writer may have fetched the counter just before it is removed. So the drainer first retires a
+ * zero counter by setting it to a negative sentinel, then removes it; a writer that finds its
+ * counter retired (its add returned a negative value) drops it and retries with a fresh one. An
+ * add on a retired counter is never read by anyone, and the retry makes sure it lands once.
+ *
+ * <p>Only one thread may call {@link #drain} or {@link #subtract} at a time (the flusher).
+ */
+final class Counters {
+
+    /** Receives one drained (key, count) pair. */
+    @FunctionalInterface
+    interface Sink {
+        void accept(long key, long count);
+    }
+
+    private static final long RETIRED = Long.MIN_VALUE / 2;
+
+    private final ConcurrentHashMap<Long, AtomicLong> counts = new ConcurrentHashMap<>();
+
+    void add(long key, long n) {
+        while (true) {
+            AtomicLong counter = counts.get(key);
+            if (counter == null) {
+                counter = counts.computeIfAbsent(key, k -> new AtomicLong());
+            }
+            if (counter.getAndAdd(n) >= 0) {
+                return;
+            }
+            counts.remove(key, counter);
+        }
+    }
+
+    long get(long key) {
+        AtomicLong counter = counts.get(key);
+        long v = counter == null ? 0 : counter.get();
+        return Math.max(v, 0);
+    }
+
+    /** Subtracts {@code n} that was counted before (flushed), retiring the counter if it hits zero. */
+    void subtract(long key, long n) {
+        AtomicLong counter = counts.get(key);
+        if (counter == null) {
+            throw new IllegalStateException("no count to subtract " + n + " from for key " + key);
+        }
+        if (counter.addAndGet(-n) == 0 && counter.compareAndSet(0, RETIRED)) {
+            counts.remove(key, counter);
+        }
+    }
+
+    /** Hands every non-zero count to {@code sink} and resets it; retires counters that were idle. */
+    void drain(Sink sink) {
+        counts.forEach((key, counter) -> {
+            while (true) {
+                long v = counter.get();
+                if (v < 0) {
+                    return; // retired, a writer is replacing it
+                }
+                if (v == 0) {
+                    if (counter.compareAndSet(0, RETIRED)) {
+                        counts.remove(key, counter);
+                        return;
+                    }
+                } else if (counter.compareAndSet(v, 0)) {
+                    sink.accept(key, v);
+                    return;
+                }
+            }
+        });
+    }
+
+    int size() {
+        return counts.size();
+    }
+}

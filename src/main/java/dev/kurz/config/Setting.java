@@ -1,0 +1,60 @@
+package dev.kurz.config;
+
+import java.util.List;
+
+/**
+ * Every {@code KURZ_*} environment variable kurz reads, with its default and what it does.
+ *
+ * <p>This is the one place a setting is declared. {@link Settings#from} parses these into typed
+ * values; README's settings table lists the same names (a test keeps the two in step).
+ *
+ * @param name         the environment variable
+ * @param defaultValue the value used when the variable is unset or blank ({@code ""} for "none")
+ * @param description  one line for the README table
+ */
+public record Setting(String name, String defaultValue, String description) {
+
+    public static final Setting PORT = new Setting("KURZ_PORT", "8080",
+            "HTTP port to listen on (0 picks a free port).");
+    public static final Setting HOST = new Setting("KURZ_HOST", "0.0.0.0",
+            "Address to bind the HTTP server to.");
+    public static final Setting BASE_URL = new Setting("KURZ_BASE_URL", "http://localhost:8080",
+            "Public base URL of short links; links pointing back to it are refused (loops).");
+    public static final Setting DATA_DIR = new Setting("KURZ_DATA_DIR", "./data",
+            "Directory of the embedded SQLite database (kurz.db).");
+    public static final Setting DB_POOL_SIZE = new Setting("KURZ_DB_POOL_SIZE", "4",
+            "Connections in the database read pool (SQLite writes always use one connection).");
+    public static final Setting CLICK_FLUSH_MS = new Setting("KURZ_CLICK_FLUSH_MS", "1000",
+            "How often counted clicks are written to the database, in milliseconds; a crash loses at most this much.");
+    public static final Setting CACHE_L1_SIZE = new Setting("KURZ_CACHE_L1_SIZE", "100000",
+            "Maximum number of links (and unknown codes) held in the in-process cache.");
+    public static final Setting CACHE_L1_TTL = new Setting("KURZ_CACHE_L1_TTL", "60s",
+            "How long a cached link is trusted before it is read again.");
+    public static final Setting CACHE_NEGATIVE_TTL = new Setting("KURZ_CACHE_NEGATIVE_TTL", "5s",
+            "How long an unknown code is remembered as unknown, so scans don't reach the database.");
+    public static final Setting REDIRECT_MAX_AGE = new Setting("KURZ_REDIRECT_MAX_AGE", "300s",
+            "Cache-Control max-age sent with 301/308 redirects, so browsers pick up edits after this long.");
+    public static final Setting MAX_BODY_BYTES = new Setting("KURZ_MAX_BODY_BYTES", "16384",
+            "Largest accepted request body in bytes (larger bodies get 413).");
+    public static final Setting MAX_URL_LENGTH = new Setting("KURZ_MAX_URL_LENGTH", "4096",
+            "Longest accepted target URL in characters.");
+    public static final Setting ALLOWED_SCHEMES = new Setting("KURZ_ALLOWED_SCHEMES", "http,https",
+            "Comma-separated URL schemes a link may point to (only http and https are supported).");
+    public static final Setting BLOCKLIST_FILE = new Setting("KURZ_BLOCKLIST_FILE", "",
+            "Optional file of blocked domains, one per line (subdomains included); re-read when it changes.");
+    public static final Setting CODE_KEY = new Setting("KURZ_CODE_KEY", "",
+            "Secret that scrambles generated codes; by default a random key is created once and kept in the database.");
+    public static final Setting ID_BLOCK_SIZE = new Setting("KURZ_ID_BLOCK_SIZE", "1000",
+            "How many code ids a node reserves from the database at a time.");
+    public static final Setting SHUTDOWN_GRACE = new Setting("KURZ_SHUTDOWN_GRACE", "10s",
+            "How long a graceful shutdown waits for in-flight requests before closing connections.");
+
+    public static final Setting LOG_LEVEL = new Setting("KURZ_LOG_LEVEL", "INFO",
+            "Log level: ERROR, WARN, INFO, DEBUG or TRACE (read by the logging configuration).");
+
+    /** All settings, in the order README lists them. */
+    public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_POOL_SIZE,
+            CLICK_FLUSH_MS, CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, REDIRECT_MAX_AGE,
+            MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
+            SHUTDOWN_GRACE, LOG_LEVEL);
+}

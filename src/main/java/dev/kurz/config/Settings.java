@@ -1,0 +1,167 @@
+package dev.kurz.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The node's configuration, parsed once at start from {@code KURZ_*} variables (see {@link Setting}).
+ *
+ * <p>A bad value stops the start: {@link #from} throws {@link IllegalArgumentException} with a
+ * message that names the variable and the value it got.
+ */
+public record Settings(
+        int port,
+        String host,
+        URI baseUrl,
+        Path dataDir,
+        int dbPoolSize,
+        Duration clickFlushInterval,
+        int cacheL1Size,
+        Duration cacheL1Ttl,
+        Duration cacheNegativeTtl,
+        Duration redirectMaxAge,
+        int maxBodyBytes,
+        int maxUrlLength,
+        Set<String> allowedSchemes,
+        Optional<Path> blocklistFile,
+        Optional<String> codeKey,
+        int idBlockSize,
+        Duration shutdownGrace) {
+
+    public Settings {
+        allowedSchemes = Set.copyOf(allowedSchemes);
+    }
+
+    /** Parses the process environment. */
+    public static Settings fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /** Parses the given variables; unset ones take their {@link Setting#defaultValue()}. */
+    public static Settings from(Map<String, String> env) {
+        var p = new Parser(env);
+        p.oneOf(Setting.LOG_LEVEL, Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE"));
+        return new Settings(
+                p.integer(Setting.PORT, 0, 65_535),
+                p.text(Setting.HOST),
+                p.baseUrl(Setting.BASE_URL),
+                Path.of(p.text(Setting.DATA_DIR)),
+                p.integer(Setting.DB_POOL_SIZE, 1, 256),
+                Duration.ofMillis(p.integer(Setting.CLICK_FLUSH_MS, 10, 3_600_000)),
+                p.integer(Setting.CACHE_L1_SIZE, 0, 100_000_000),
+                p.duration(Setting.CACHE_L1_TTL, Duration.ofMillis(1), Duration.ofDays(1)),
+                p.duration(Setting.CACHE_NEGATIVE_TTL, Duration.ZERO, Duration.ofHours(1)),
+                p.duration(Setting.REDIRECT_MAX_AGE, Duration.ZERO, Duration.ofDays(365)),
+                p.integer(Setting.MAX_BODY_BYTES, 1024, 16 * 1024 * 1024),
+                p.integer(Setting.MAX_URL_LENGTH, 16, 65_536),
+                p.schemes(Setting.ALLOWED_SCHEMES),
+                p.optional(Setting.BLOCKLIST_FILE).map(Path::of),
+                p.optional(Setting.CODE_KEY),
+                p.integer(Setting.ID_BLOCK_SIZE, 1, 1_000_000),
+                p.duration(Setting.SHUTDOWN_GRACE, Duration.ZERO, Duration.ofMinutes(10)));
+    }
+
+    /** The same settings with some variables replaced; handy for tests and subcommands. */
+    public static Settings from(Map<String, String> env, Map<String, String> overrides) {
+        var merged = new HashMap<>(env);
+        merged.putAll(overrides);
+        return from(merged);
+    }
+
+    private record Parser(Map<String, String> env) {
+        private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+
+        String text(Setting s) {
+            String v = env.get(s.name());
+            return v == null || v.isBlank() ? s.defaultValue() : v.trim();
+        }
+
+        Optional<String> optional(Setting s) {
+            String v = text(s);
+            return v.isEmpty() ? Optional.empty() : Optional.of(v);
+        }
+
+        int integer(Setting s, int min, int max) {
+            String v = text(s);
+            try {
+                int n = Integer.parseInt(v);
+                if (n < min || n > max) {
+                    throw bad(s, v, "a whole number from " + min + " to " + max);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw bad(s, v, "a whole number from " + min + " to " + max);
+            }
+        }
+
+        Duration duration(Setting s, Duration min, Duration max) {
+            String v = text(s).toLowerCase(Locale.ROOT);
+            Matcher m = DURATION.matcher(v);
+            if (!m.matches()) {
+                throw bad(s, v, "a duration such as 500ms, 10s, 5m, 1h or 1d");
+            }
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw bad(s, v, "a duration from " + min + " to " + max);
+            }
+            return d;
+        }
+
+        URI baseUrl(Setting s) {
+            String v = text(s);
+            try {
+                URI uri = new URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                        || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                    throw bad(s, v, "an absolute http(s) URL without query, e.g. https://s.example.com");
+                }
+                return uri;
+            } catch (URISyntaxException e) {
+                throw bad(s, v, "an absolute http(s) URL, e.g. https://s.example.com");
+            }
+        }
+
+        String oneOf(Setting s, Set<String> allowed) {
+            String v = text(s);
+            if (!allowed.contains(v)) {
+                throw bad(s, v, "one of " + String.join(", ", allowed.stream().sorted().toList()));
+            }
+            return v;
+        }
+
+        Set<String> schemes(Setting s) {
+            var out = new LinkedHashSet<String>();
+            for (String part : text(s).split(",")) {
+                String scheme = part.trim().toLowerCase(Locale.ROOT);
+                if (!scheme.equals("http") && !scheme.equals("https")) {
+                    throw bad(s, text(s), "a comma-separated subset of http,https");
+                }
+                out.add(scheme);
+            }
+            return out;
+        }
+
+        private static IllegalArgumentException bad(Setting s, String value, String expected) {
+            return new IllegalArgumentException(
+                    s.name() + " must be " + expected + ", got '" + value + "'");
+        }
+    }
+}

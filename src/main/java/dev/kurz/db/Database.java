@@ -1,0 +1,130 @@
+package dev.kurz.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.kurz.config.Settings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The node's connection pools and its schema.
+ *
+ * <p>Writes and reads go through separate pools so the store code never needs to know which
+ * database it talks to. On SQLite the writer pool has exactly one connection: SQLite allows one
+ * writer at a time, and queueing writers in the pool is cheaper and fairer than letting them spin
+ * on {@code SQLITE_BUSY}. Readers use WAL mode and never block the writer.
+ *
+ * <p>Thread-safety: safe for concurrent use; every method may block on I/O, so call it from a
+ * virtual thread, never from an event loop.
+ */
+public final class Database implements AutoCloseable {
+
+    /** The SQL flavours kurz speaks. The store's SQL is shared; only migrations differ. */
+    public enum Dialect { SQLITE }
+
+    private final Dialect dialect;
+    private final HikariDataSource writer;
+    private final HikariDataSource reader;
+    private final String description;
+
+    private Database(Dialect dialect, HikariDataSource writer, HikariDataSource reader, String description) {
+        this.dialect = dialect;
+        this.writer = writer;
+        this.reader = reader;
+        this.description = description;
+    }
+
+    /** Opens the database the settings name and applies pending migrations. */
+    public static Database open(Settings settings) {
+        Database db = openSqlite(settings.dataDir(), settings.dbPoolSize());
+        try {
+            db.migrate();
+            return db;
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static Database openSqlite(Path dataDir, int readers) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create KURZ_DATA_DIR " + dataDir.toAbsolutePath(), e);
+        }
+        Path file = dataDir.resolve("kurz.db").toAbsolutePath();
+        String url = "jdbc:sqlite:" + file;
+        var writer = new HikariDataSource(sqliteConfig("kurz-write", url, 1, false));
+        var reader = new HikariDataSource(sqliteConfig("kurz-read", url, readers, true));
+        return new Database(Dialect.SQLITE, writer, reader, "sqlite " + file);
+    }
+
+    private static HikariConfig sqliteConfig(String name, String url, int size, boolean readOnly) {
+        var config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
+        // WAL lets readers run beside the single writer; synchronous=FULL makes every commit
+        // durable before we acknowledge it (a 201 is never lost, even on power loss).
+        config.addDataSourceProperty("journal_mode", "WAL");
+        config.addDataSourceProperty("synchronous", "FULL");
+        config.addDataSourceProperty("busy_timeout", "10000");
+        config.addDataSourceProperty("foreign_keys", "true");
+        // IMMEDIATE takes the write lock at BEGIN, so a transaction never fails half-way on upgrade.
+        config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        if (readOnly) {
+            config.addDataSourceProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
+            config.setReadOnly(true);
+        }
+        return config;
+    }
+
+    private void migrate() {
+        Flyway.configure()
+                .dataSource(writer)
+                .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT))
+                .load()
+                .migrate();
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** The pool for statements that change data. */
+    public DataSource writer() {
+        return writer;
+    }
+
+    /** The pool for reads (a replica in the scaled mode, later). */
+    public DataSource reader() {
+        return reader;
+    }
+
+    /** Whether a query gets through right now; used by {@code /health/ready}. */
+    public boolean isReachable() {
+        try (Connection c = reader.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Human-readable location for the start-up log line, e.g. {@code sqlite /data/kurz.db}. */
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+        writer.close();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.kurz.link;
+
+import dev.kurz.click.ClickRecorder;
+import dev.kurz.http.Problem;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The link use cases: create, read, edit, delete, list. Validation problems and missing links are
+ * thrown as {@link Problem}; database failures as {@link dev.kurz.db.StoreException}.
+ *
+ * <p>Every method blocks on the store: call from a virtual thread.
+ */
+public final class LinkService {
+
+    /** The result of a create: the link, and whether it already existed (a repeated request). */
+    public record Created(Link link, boolean existed) {}
+
+    /** One page of links, newest first; {@code nextCursor} is null on the last page. */
+    public record Page(List<Link> links, String nextCursor) {}
+
+    // How often a generated code may turn out to be taken by an alias before we give up. Only
+    // 7-10 character base62 aliases can collide with generated codes, so one retry is already rare.
+    private static final int MAX_CODE_ATTEMPTS = 32;
+
+    private final LinkStore store;
+    private final CodeMinter minter;
+    private final UrlPolicy urls;
+    private final ClickRecorder clicks;
+    private final LinkChangeListener listener;
+    private final Clock clock;
+
+    public LinkService(LinkStore store, CodeMinter minter, UrlPolicy urls, ClickRecorder clicks,
+                       LinkChangeListener listener, Clock clock) {
+        this.store = store;
+        this.minter = minter;
+        this.urls = urls;
+        this.clicks = clicks;
+        this.listener = listener;
+        this.clock = clock;
+    }
+
+    Created create(LinkRequests.Create request, long ownerKeyId) {
+        String url = urls.normalize("url", request.url());
+        long now = clock.millis();
+        String dedupKey = request.alias() == null && !request.forceNew() ? dedupKey(url, request) : null;
+        if (dedupKey != null) {
+            Optional<Link> existing = store.findByDedupKey(ownerKeyId, dedupKey);
+            if (existing.isPresent()) {
+                return new Created(withLiveClicks(existing.get()), true);
+            }
+        }
+        for (int attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
+            String code = request.alias() != null ? request.alias() : minter.next();
+            if (request.alias() == null && ShortCodes.isReserved(code)) {
+                continue; // a generated "metrics" would be shadowed by kurz's own path
+            }
+            var row = new NewLink(code, url, dedupKey, ownerKeyId, request.title(), now, request.expiresAt(),
+                    request.maxClicks(), request.redirectStatus());
+            Optional<Link> inserted = store.insert(row);
+            if (inserted.isPresent()) {
+                listener.changed(code); // drops a cached "unknown code" answer
+                return new Created(inserted.get(), false);
+            }
+            if (dedupKey != null) {
+                Optional<Link> raced = store.findByDedupKey(ownerKeyId, dedupKey);
+                if (raced.isPresent()) {
+                    return new Created(withLiveClicks(raced.get()), true);
+                }
+            }
+            if (request.alias() != null) {
+                throw Problem.aliasTaken(request.alias());
+            }
+            // A generated code was already taken by an alias: take the next id.
+        }
+        throw new IllegalStateException("no free generated code after " + MAX_CODE_ATTEMPTS + " attempts");
+    }
+
+    /** The link with its total clicks (stored plus this node's unflushed). */
+    public Link get(String code) {
+        return find(code).orElseThrow(() -> notFound(code));
+    }
+
+    /** Like {@link #get} but empty instead of a problem. */
+    public Optional<Link> find(String code) {
+        return clicks.withUnflushed(() -> store.findByCode(code).stream().toList()).stream().findFirst();
+    }
+
+    Link update(String code, LinkRequests.Patch patch) {
+        String url = patch.url() == null ? null : urls.normalize("url", patch.url());
+        long now = clock.millis();
+        Link updated = store.update(code, current -> patch.applyTo(current, url, now))
+                .orElseThrow(() -> notFound(code));
+        listener.changed(code);
+        return withLiveClicks(updated);
+    }
+
+    void delete(String code) {
+        if (!store.delete(code)) {
+            throw notFound(code);
+        }
+        listener.changed(code);
+    }
+
+    Page list(String cursor, int limit) {
+        Long before = cursor == null ? null : decodeCursor(cursor);
+        List<Link> links = clicks.withUnflushed(() -> store.newestFirst(before, limit + 1));
+        if (links.size() <= limit) {
+            return new Page(links, null);
+        }
+        List<Link> page = links.subList(0, limit);
+        return new Page(List.copyOf(page), encodeCursor(page.getLast().id()));
+    }
+
+    private Link withLiveClicks(Link link) {
+        return link.withClicks(link.clicks() + clicks.unflushed(link.id()));
+    }
+
+    private static Problem notFound(String code) {
+        return Problem.notFound("no link with code '" + code + "'");
+    }
+
+    /**
+     * Identifies a create request, so an identical retry finds the link it made. Every option is
+     * part of the key: the same URL with a different expiry is a different request.
+     */
+    private static String dedupKey(String url, LinkRequests.Create r) {
+        String canonical = String.join("\n", url, String.valueOf(r.expiresAt()), String.valueOf(r.maxClicks()),
+                String.valueOf(r.redirectStatus()), String.valueOf(r.title()));
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    }
+
+    private static String encodeCursor(long id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + id).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static long decodeCursor(String cursor) {
+        try {
+            String s = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
+            if (s.startsWith("v1:")) {
+                long id = Long.parseLong(s.substring(3));
+                if (id > 0) {
+                    return id;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // falls through to the problem below
+        }
+        throw Problem.invalid("cursor", "is not a cursor this API returned");
+    }
+}

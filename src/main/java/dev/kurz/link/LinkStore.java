@@ -1,0 +1,43 @@
+package dev.kurz.link;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Where links live. One implementation per storage engine family ({@link SqlLinkStore} covers
+ * SQLite and PostgreSQL). Every method may block on I/O: call from a virtual thread.
+ *
+ * <p>Failures reaching the database surface as {@link dev.kurz.db.StoreException}.
+ */
+public interface LinkStore {
+
+    Optional<Link> findByCode(String code);
+
+    /** The link a repeat of the same create request by the same owner should return. */
+    Optional<Link> findByDedupKey(long ownerKeyId, String dedupKey);
+
+    /**
+     * Inserts the link, or returns empty if its code or its (owner, dedup key) already exists.
+     * Never overwrites.
+     */
+    Optional<Link> insert(NewLink link);
+
+    /**
+     * Applies {@code change} to the current row and writes the result in one transaction.
+     * Returns the updated link, or empty if no link has that code.
+     */
+    Optional<Link> update(String code, UnaryOperator<Link> change);
+
+    /** Deletes the link and its click roll-ups; false if no link has that code. */
+    boolean delete(String code);
+
+    /** Links with id below {@code beforeId} (all if null), newest first. */
+    List<Link> newestFirst(Long beforeId, int limit);
+
+    /**
+     * Reserves {@code count} consecutive ids for generated codes and returns the first.
+     * Atomic across nodes: two callers never get overlapping blocks.
+     */
+    long reserveIds(int count);
+}

@@ -1,0 +1,181 @@
+package dev.kurz.link;
+
+import static dev.kurz.db.Jdbc.inTransaction;
+import static dev.kurz.db.Jdbc.nullableLong;
+import static dev.kurz.db.Jdbc.setNullableLong;
+import static dev.kurz.db.Jdbc.withConnection;
+
+import dev.kurz.db.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * {@link LinkStore} over JDBC. The SQL is the common subset of SQLite (3.35+) and PostgreSQL:
+ * {@code INSERT ... ON CONFLICT DO NOTHING RETURNING}, {@code UPDATE ... RETURNING}, epoch
+ * milliseconds in BIGINT columns, so a new dialect needs migrations, not new queries.
+ */
+public final class SqlLinkStore implements LinkStore {
+
+    private static final String COLUMNS = "id, code, url, title, owner_key_id, created_at, updated_at, "
+            + "expires_at, max_clicks, redirect_status, disabled, clicks";
+
+    private final Database db;
+
+    public SqlLinkStore(Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public Optional<Link> findByCode(String code) {
+        return withConnection(db.reader(), c -> one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?", code));
+    }
+
+    @Override
+    public Optional<Link> findByDedupKey(long ownerKeyId, String dedupKey) {
+        // The writer: the caller just lost an insert race and must see the winner's commit.
+        return withConnection(db.writer(), c -> {
+            try (var ps = c.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM links WHERE owner_key_id = ? AND dedup_key = ?")) {
+                ps.setLong(1, ownerKeyId);
+                ps.setString(2, dedupKey);
+                return first(ps);
+            }
+        });
+    }
+
+    @Override
+    public Optional<Link> insert(NewLink l) {
+        return inTransaction(db.writer(), c -> {
+            try (var ps = c.prepareStatement("INSERT INTO links (code, url, dedup_key, owner_key_id, title, "
+                    + "created_at, updated_at, expires_at, max_clicks, redirect_status, disabled, clicks) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)) {
+                ps.setString(1, l.code());
+                ps.setString(2, l.url());
+                ps.setString(3, l.dedupKey());
+                ps.setLong(4, l.ownerKeyId());
+                ps.setString(5, l.title());
+                ps.setLong(6, l.createdAt());
+                ps.setLong(7, l.createdAt());
+                setNullableLong(ps, 8, l.expiresAt());
+                setNullableLong(ps, 9, l.maxClicks());
+                ps.setInt(10, l.redirectStatus());
+                ps.setBoolean(11, false);
+                return first(ps);
+            }
+        });
+    }
+
+    @Override
+    public Optional<Link> update(String code, UnaryOperator<Link> change) {
+        return inTransaction(db.writer(), c -> {
+            Optional<Link> current = one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?", code);
+            if (current.isEmpty()) {
+                return Optional.empty();
+            }
+            Link next = change.apply(current.get());
+            // An edited link no longer answers repeats of the request that created it.
+            try (var ps = c.prepareStatement("UPDATE links SET url = ?, title = ?, updated_at = ?, expires_at = ?, "
+                    + "max_clicks = ?, redirect_status = ?, disabled = ?, dedup_key = NULL WHERE id = ? RETURNING "
+                    + COLUMNS)) {
+                ps.setString(1, next.url());
+                ps.setString(2, next.title());
+                ps.setLong(3, next.updatedAt());
+                setNullableLong(ps, 4, next.expiresAt());
+                setNullableLong(ps, 5, next.maxClicks());
+                ps.setInt(6, next.redirectStatus());
+                ps.setBoolean(7, next.disabled());
+                ps.setLong(8, current.get().id());
+                return first(ps);
+            }
+        });
+    }
+
+    @Override
+    public boolean delete(String code) {
+        return inTransaction(db.writer(), c -> {
+            Long id;
+            try (var ps = c.prepareStatement("DELETE FROM links WHERE code = ? RETURNING id")) {
+                ps.setString(1, code);
+                try (var rs = ps.executeQuery()) {
+                    id = rs.next() ? rs.getLong(1) : null;
+                }
+            }
+            if (id == null) {
+                return false;
+            }
+            try (var ps = c.prepareStatement("DELETE FROM click_counts WHERE link_id = ?")) {
+                ps.setLong(1, id);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public List<Link> newestFirst(Long beforeId, int limit) {
+        return withConnection(db.reader(), c -> {
+            try (var ps = c.prepareStatement("SELECT " + COLUMNS + " FROM links WHERE id < ? ORDER BY id DESC LIMIT ?")) {
+                ps.setLong(1, beforeId == null ? Long.MAX_VALUE : beforeId);
+                ps.setInt(2, limit);
+                var out = new ArrayList<Link>(limit);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long reserveIds(int count) {
+        return inTransaction(db.writer(), c -> {
+            try (var ps = c.prepareStatement(
+                    "UPDATE id_blocks SET next_id = next_id + ? WHERE name = 'links' RETURNING next_id")) {
+                ps.setLong(1, count);
+                try (var rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("id_blocks has no 'links' row; was the schema migrated?");
+                    }
+                    return rs.getLong(1) - count;
+                }
+            }
+        });
+    }
+
+    private static Optional<Link> one(Connection c, String sql, String param) throws SQLException {
+        try (var ps = c.prepareStatement(sql)) {
+            ps.setString(1, param);
+            return first(ps);
+        }
+    }
+
+    private static Optional<Link> first(PreparedStatement ps) throws SQLException {
+        try (var rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+        }
+    }
+
+    private static Link read(ResultSet rs) throws SQLException {
+        return new Link(
+                rs.getLong("id"),
+                rs.getString("code"),
+                rs.getString("url"),
+                rs.getString("title"),
+                rs.getLong("owner_key_id"),
+                rs.getLong("created_at"),
+                rs.getLong("updated_at"),
+                nullableLong(rs, "expires_at"),
+                nullableLong(rs, "max_clicks"),
+                rs.getInt("redirect_status"),
+                rs.getBoolean("disabled"),
+                rs.getLong("clicks"));
+    }
+}
