@@ -1,0 +1,109 @@
+package dev.kurz.click;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kurz.support.TestNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClickCountingTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void twentyThousandConcurrentRedirectsOfOneLinkCountExactly() throws Exception {
+        // A short flush interval, so flushes really run concurrently with the clicks.
+        try (var node = TestNode.start(dataDir, Map.of("KURZ_CLICK_FLUSH_MS", "20"))) {
+            String code = node.create("""
+                    {"url": "https://example.com/popular"}""");
+            int threads = 16;
+            int perThread = 1_250;
+            AtomicInteger redirects = new AtomicInteger();
+            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    done.add(pool.submit(() -> {
+                        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                                .followRedirects(HttpClient.Redirect.NEVER).build();
+                        HttpRequest get = HttpRequest.newBuilder(URI.create(node.base + "/" + code))
+                                .timeout(Duration.ofSeconds(30)).build();
+                        for (int i = 0; i < perThread; i++) {
+                            HttpResponse<Void> r = http.send(get, HttpResponse.BodyHandlers.discarding());
+                            if (r.statusCode() == 302) {
+                                redirects.incrementAndGet();
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            }
+            assertThat(redirects.get()).isEqualTo(20_000);
+            node.flushClicks();
+            assertThat(node.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(20_000);
+            assertThat(node.count("SELECT clicks FROM links")).isEqualTo(20_000);
+            assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(20_000);
+        }
+    }
+
+    @Test
+    void aClickLimitHoldsExactlyUnderConcurrency() throws Exception {
+        try (var node = TestNode.start(dataDir, Map.of("KURZ_CLICK_FLUSH_MS", "10"))) {
+            String code = node.create("""
+                    {"url": "https://example.com/scarce", "maxClicks": 500}""");
+            AtomicInteger redirects = new AtomicInteger();
+            AtomicInteger gone = new AtomicInteger();
+            try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < 100; i++) {
+                            int status = node.get("/" + code).status();
+                            (status == 302 ? redirects : gone).incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            }
+            assertThat(redirects.get()).isEqualTo(500);
+            assertThat(gone.get()).isEqualTo(300);
+            node.flushClicks();
+            assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void clicksAreRolledUpPerHour() {
+        try (var node = TestNode.start(dataDir, Map.of())) {
+            String code = node.create("""
+                    {"url": "https://example.com/hours"}""");
+            node.get("/" + code);
+            node.get("/" + code);
+            node.clock.advance(Duration.ofHours(1));
+            node.get("/" + code);
+            node.flushClicks();
+            assertThat(node.count("SELECT count(*) FROM click_counts")).isEqualTo(2);
+            assertThat(node.count("SELECT max(clicks) FROM click_counts")).isEqualTo(2);
+            assertThat(node.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(3);
+        }
+    }
+}
