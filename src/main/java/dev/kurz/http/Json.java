@@ -12,6 +12,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 
 /** kurz's one JSON configuration: strict on input, plain on output. */
 public final class Json {
@@ -39,8 +42,16 @@ public final class Json {
         if (body == null || body.length() == 0) {
             throw Problem.badJson("the request body is empty; send a JSON object");
         }
+        byte[] bytes = body.getBytes();
         try {
-            JsonNode node = MAPPER.readTree(body.getBytes());
+            // Jackson decodes some malformed UTF-8 (overlong forms such as C0 AF for '/') instead of
+            // refusing it; JSON between systems must be UTF-8 (RFC 8259), so check it strictly first.
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException e) {
+            throw Problem.badJson("the request body is not valid UTF-8");
+        }
+        try {
+            JsonNode node = MAPPER.readTree(bytes);
             if (node == null || node.isMissingNode()) {
                 throw Problem.badJson("the request body is empty; send a JSON object");
             }

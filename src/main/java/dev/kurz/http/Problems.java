@@ -90,12 +90,12 @@ public final class Problems {
     /** The methods a path supports, for the {@code Allow} header of a 405. */
     private static String allowed(String path) {
         if (path.equals("/api/v1/links")) {
-            return "GET, HEAD, POST";
+            return "GET, POST";
         }
         if (path.startsWith("/api/v1/links/")) {
-            return "GET, HEAD, PATCH, DELETE";
+            return "GET, PATCH, DELETE";
         }
-        return "GET, HEAD";
+        return "GET";
     }
 
     static byte[] body(Problem p, String instance) {

@@ -147,8 +147,10 @@ final class LinkRequests {
             }
             if (t.length() > MAX_TITLE) {
                 error("title", "must be at most " + MAX_TITLE + " characters long");
-            } else if (t.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+            } else if (t.chars().anyMatch(Character::isISOControl)) { // C0, DEL and C1
                 error("title", "must not contain control characters");
+            } else if (UrlPolicy.hasUnpairedSurrogate(t)) {
+                error("title", "must be valid Unicode text (it has an unpaired surrogate)");
             }
             return t;
         }

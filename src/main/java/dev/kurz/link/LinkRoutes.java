@@ -4,6 +4,7 @@ import dev.kurz.http.Blocking;
 import dev.kurz.http.Json;
 import dev.kurz.http.Problem;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -38,13 +39,31 @@ public final class LinkRoutes {
     }
 
     public void mount(Router router) {
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+        Handler<RoutingContext> body = body();
         router.post(BASE).consumes("application/json").handler(body).handler(this::create);
         router.get(BASE).handler(this::list);
         router.get(BASE + "/:code").handler(this::get);
         router.patch(BASE + "/:code").consumes("application/json").consumes("application/merge-patch+json")
                 .handler(body).handler(this::update);
         router.delete(BASE + "/:code").handler(this::delete);
+    }
+
+    /**
+     * Reads the body, up to {@code maxBodyBytes} (413 beyond). Whatever breaks the request stream
+     * while it is read (malformed chunked framing, a dropped connection) is a bad request, not a
+     * server bug: BodyHandler passes Netty's raw exception (e.g. a NumberFormatException for a
+     * chunk size that overflows) on as the failure, which would answer 500 and be logged as one.
+     */
+    private Handler<RoutingContext> body() {
+        BodyHandler reader = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+        return ctx -> {
+            reader.handle(ctx); // installs its own exception handler on the request; replace it
+            ctx.request().exceptionHandler(failure -> {
+                if (!ctx.failed() && !ctx.response().ended()) {
+                    ctx.fail(Problem.ofStatus(400));
+                }
+            });
+        };
     }
 
     private void create(RoutingContext ctx) {

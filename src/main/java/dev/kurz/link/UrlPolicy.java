@@ -39,7 +39,7 @@ public final class UrlPolicy {
     UrlPolicy(int maxLength, Set<String> schemes, URI baseUrl, Blocklist blocklist) {
         this.maxLength = maxLength;
         this.schemes = Set.copyOf(schemes);
-        this.ownHost = baseUrl.getHost().toLowerCase(Locale.ROOT);
+        this.ownHost = withoutTrailingDot(baseUrl.getHost().toLowerCase(Locale.ROOT));
         this.ownPort = effectivePort(baseUrl.getScheme().toLowerCase(Locale.ROOT), baseUrl.getPort());
         this.blocklist = blocklist;
     }
@@ -58,6 +58,9 @@ public final class UrlPolicy {
         }
         if (raw.length() > maxLength) {
             throw Problem.invalid(field, "must be at most " + maxLength + " characters long");
+        }
+        if (hasUnpairedSurrogate(raw)) {
+            throw Problem.invalid(field, "must be valid Unicode text (it has an unpaired surrogate)");
         }
         for (int i = 0; i < raw.length(); i++) {
             char ch = raw.charAt(i);
@@ -111,7 +114,8 @@ public final class UrlPolicy {
         } catch (URISyntaxException e) {
             throw Problem.invalid(field, "is not a valid URL (" + e.getReason() + ")");
         }
-        if (host.equals(ownHost) && effectivePort(scheme, port) == ownPort) {
+        // "kurz.test." (a fully qualified name) is the same host as "kurz.test".
+        if (withoutTrailingDot(host).equals(ownHost) && pointsAtUs(effectivePort(scheme, port))) {
             throw Problem.invalid(field, "must not point to this shortener (that would make a loop)");
         }
         if (blocklist.blocks(host)) {
@@ -176,6 +180,28 @@ public final class UrlPolicy {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Whether {@code s} has a surrogate that is not half of a pair: not text at all, and what
+     * UTF-8 encoders silently turn into {@code ?}.
+     */
+    static boolean hasUnpairedSurrogate(String s) {
+        return s.codePoints().anyMatch(cp -> cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE);
+    }
+
+    private static String withoutTrailingDot(String host) {
+        return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    }
+
+    /**
+     * Whether a URL to our host on {@code port} reaches kurz. The default ports count as one: behind
+     * a TLS-terminating proxy, http://s.example and https://s.example are the same shortener.
+     */
+    private boolean pointsAtUs(int port) {
+        boolean defaultPort = port == 80 || port == 443;
+        boolean ownDefault = ownPort == 80 || ownPort == 443;
+        return port == ownPort || (defaultPort && ownDefault);
     }
 
     private static int effectivePort(String scheme, int port) {
