@@ -16,8 +16,11 @@ import dev.kurz.link.LinkRoutes;
 import dev.kurz.link.LinkService;
 import dev.kurz.link.SqlLinkStore;
 import dev.kurz.link.UrlPolicy;
+import dev.kurz.redirect.L2Cache;
 import dev.kurz.redirect.LinkCache;
 import dev.kurz.redirect.RedirectHandler;
+import dev.kurz.redirect.RedisL2Cache;
+import dev.kurz.redis.Redis;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
@@ -45,10 +48,11 @@ public final class App implements AutoCloseable {
     private final Vertx vertx;
     private final WebServer server;
     private final LinkCache cache;
+    private final Redis redis;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private App(Settings settings, Database db, Blocking blocking, ClickFlusher flusher, Health health, Vertx vertx,
-                WebServer server, LinkCache cache) {
+                WebServer server, LinkCache cache, Redis redis) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
@@ -57,6 +61,7 @@ public final class App implements AutoCloseable {
         this.vertx = vertx;
         this.server = server;
         this.cache = cache;
+        this.redis = redis;
     }
 
     /** Opens the database (migrating it), wires the features and starts serving HTTP. */
@@ -69,7 +74,13 @@ public final class App implements AutoCloseable {
         var store = new SqlLinkStore(db);
         String codeKey = settings.codeKey().orElseGet(() -> InstanceValues.getOrCreate(db, "code_key", App::randomKey));
         var minter = new CodeMinter(store, codeKey, settings.idBlockSize());
-        var cache = new LinkCache(store, recorder, blocking.executor(), settings);
+        Redis redis = settings.redisUrl().map(url -> Redis.connect(url, settings.redisTimeout())).orElse(null);
+        L2Cache l2 = redis == null ? L2Cache.NONE
+                : new RedisL2Cache(redis, settings.redisPrefix(), settings.cacheL2Ttl(), settings.redisTimeout());
+        var cache = new LinkCache(store, recorder, l2, blocking.executor(), settings);
+        if (l2 instanceof RedisL2Cache redisL2) {
+            redisL2.subscribe(cache::evict);
+        }
         var links = new LinkService(store, minter, UrlPolicy.from(settings, clock), recorder, cache, clock);
         var redirects = new RedirectHandler(cache, recorder, links, blocking, clock, settings.baseUrl(),
                 settings.redirectMaxAge());
@@ -93,9 +104,9 @@ public final class App implements AutoCloseable {
                         router.handle(request);
                     }
                 });
-        log.info("kurz {} serving on port {} with {}, data dir {}", version(), server.port(), db.description(),
-                settings.dataDir().toAbsolutePath());
-        return new App(settings, db, blocking, flusher, health, vertx, server, cache);
+        log.info("kurz {} serving on port {} with {}{}", version(), server.port(), db.description(),
+                redis == null ? ", no Redis" : ", " + redis.description());
+        return new App(settings, db, blocking, flusher, health, vertx, server, cache, redis);
     }
 
     /** The port the node listens on (useful with {@code KURZ_PORT=0}). */
@@ -106,6 +117,16 @@ public final class App implements AutoCloseable {
     /** Links and unknown codes currently in the L1 cache. */
     public long cachedEntries() {
         return cache.size();
+    }
+
+    /** Answers served from the shared Redis cache so far. */
+    public long l2Hits() {
+        return cache.l2Hits();
+    }
+
+    /** Whether Redis is configured, connected and not skipped by its circuit breaker. */
+    public boolean redisAvailable() {
+        return redis != null && redis.isAvailable();
     }
 
     /** Writes counted clicks to the database now (tests, and the shutdown path). */
@@ -130,6 +151,9 @@ public final class App implements AutoCloseable {
         }
         flusher.close();
         blocking.close();
+        if (redis != null) {
+            redis.close();
+        }
         db.close();
         vertx.close().toCompletionStage().toCompletableFuture().join();
         log.info("kurz stopped");

@@ -22,8 +22,29 @@ public record Setting(String name, String defaultValue, String description) {
             "Public base URL of short links; links pointing back to it are refused (loops).");
     public static final Setting DATA_DIR = new Setting("KURZ_DATA_DIR", "./data",
             "Directory of the embedded SQLite database (kurz.db).");
-    public static final Setting DB_POOL_SIZE = new Setting("KURZ_DB_POOL_SIZE", "4",
-            "Connections in the database read pool (SQLite writes always use one connection).");
+    public static final Setting DB_POOL_SIZE = new Setting("KURZ_DB_POOL_SIZE", "8",
+            "Connections per database pool (SQLite writes always use one connection).");
+    public static final Setting DB_URL = new Setting("KURZ_DB_URL", "",
+            "JDBC URL of a PostgreSQL primary (jdbc:postgresql://host:5432/kurz); unset = embedded SQLite in KURZ_DATA_DIR.");
+    public static final Setting DB_USER = new Setting("KURZ_DB_USER", "",
+            "PostgreSQL user (or put it in KURZ_DB_URL).");
+    public static final Setting DB_PASSWORD = new Setting("KURZ_DB_PASSWORD", "",
+            "PostgreSQL password.");
+    public static final Setting DB_PASSWORD_FILE = new Setting("KURZ_DB_PASSWORD_FILE", "",
+            "File holding the PostgreSQL password (for Docker/Kubernetes secrets); wins over KURZ_DB_PASSWORD.");
+    public static final Setting DB_READ_URL = new Setting("KURZ_DB_READ_URL", "",
+            "Optional JDBC URL of a read replica for redirect lookups; codes it lacks are looked up on the primary.");
+    public static final Setting DB_CONNECT_TIMEOUT = new Setting("KURZ_DB_CONNECT_TIMEOUT", "1s",
+            "How long a request waits for a database connection before answering 503.");
+    public static final Setting REDIS_URL = new Setting("KURZ_REDIS_URL", "",
+            "Optional Redis for the shared L2 cache and cross-node invalidation: redis://host:6379, rediss://..., "
+            + "or a cluster as redis-cluster://h1:6379,h2:6379.");
+    public static final Setting REDIS_TIMEOUT = new Setting("KURZ_REDIS_TIMEOUT", "100ms",
+            "Redis command timeout; slower answers count as failures and trip the circuit breaker.");
+    public static final Setting REDIS_PREFIX = new Setting("KURZ_REDIS_PREFIX", "kurz:",
+            "Prefix of every Redis key and channel kurz uses, so instances can share a Redis.");
+    public static final Setting CACHE_L2_TTL = new Setting("KURZ_CACHE_L2_TTL", "10m",
+            "How long a link stays in the Redis L2 cache.");
     public static final Setting CLICK_FLUSH_MS = new Setting("KURZ_CLICK_FLUSH_MS", "1000",
             "How often counted clicks are written to the database, in milliseconds; a crash loses at most this much.");
     public static final Setting CACHE_L1_SIZE = new Setting("KURZ_CACHE_L1_SIZE", "100000",
@@ -53,8 +74,9 @@ public record Setting(String name, String defaultValue, String description) {
             "Log level: ERROR, WARN, INFO, DEBUG or TRACE (read by the logging configuration).");
 
     /** All settings, in the order README lists them. */
-    public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_POOL_SIZE,
-            CLICK_FLUSH_MS, CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, REDIRECT_MAX_AGE,
+    public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD,
+            DB_PASSWORD_FILE, DB_READ_URL, DB_POOL_SIZE, DB_CONNECT_TIMEOUT, REDIS_URL, REDIS_TIMEOUT, REDIS_PREFIX,
+            CLICK_FLUSH_MS, CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
             SHUTDOWN_GRACE, LOG_LEVEL);
 }

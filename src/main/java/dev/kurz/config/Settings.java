@@ -24,7 +24,16 @@ public record Settings(
         String host,
         URI baseUrl,
         Path dataDir,
+        Optional<String> dbUrl,
+        String dbUser,
+        String dbPassword,
+        Optional<String> dbReadUrl,
         int dbPoolSize,
+        Duration dbConnectTimeout,
+        Optional<String> redisUrl,
+        Duration redisTimeout,
+        String redisPrefix,
+        Duration cacheL2Ttl,
         Duration clickFlushInterval,
         int cacheL1Size,
         Duration cacheL1Ttl,
@@ -40,6 +49,21 @@ public record Settings(
 
     public Settings {
         allowedSchemes = Set.copyOf(allowedSchemes);
+        if (dbReadUrl.isPresent() && dbUrl.isEmpty()) {
+            throw new IllegalArgumentException("KURZ_DB_READ_URL needs KURZ_DB_URL (a replica of which primary?)");
+        }
+    }
+
+    /** Whether the node runs on PostgreSQL rather than the embedded SQLite file. */
+    public boolean usesPostgres() {
+        return dbUrl.isPresent();
+    }
+
+    /** The settings with the password hidden, for logs and error messages. */
+    @Override
+    public String toString() {
+        return "Settings[port=" + port + ", baseUrl=" + baseUrl + ", db=" + dbUrl.orElse("sqlite " + dataDir)
+                + ", redis=" + redisUrl.map(u -> u.replaceAll("//[^@/]*@", "//***@")).orElse("none") + "]";
     }
 
     /** Parses the process environment. */
@@ -55,8 +79,17 @@ public record Settings(
                 p.integer(Setting.PORT, 0, 65_535),
                 p.text(Setting.HOST),
                 p.baseUrl(Setting.BASE_URL),
-                Path.of(p.text(Setting.DATA_DIR)),
+                Path.of(p.text(Setting.DATA_DIR)).normalize(),
+                p.jdbcUrl(Setting.DB_URL),
+                p.text(Setting.DB_USER),
+                p.secret(Setting.DB_PASSWORD, Setting.DB_PASSWORD_FILE),
+                p.jdbcUrl(Setting.DB_READ_URL),
                 p.integer(Setting.DB_POOL_SIZE, 1, 256),
+                p.duration(Setting.DB_CONNECT_TIMEOUT, Duration.ofMillis(250), Duration.ofMinutes(1)),
+                p.redisUrl(Setting.REDIS_URL),
+                p.duration(Setting.REDIS_TIMEOUT, Duration.ofMillis(1), Duration.ofMinutes(1)),
+                p.text(Setting.REDIS_PREFIX),
+                p.duration(Setting.CACHE_L2_TTL, Duration.ofSeconds(1), Duration.ofDays(30)),
                 Duration.ofMillis(p.integer(Setting.CLICK_FLUSH_MS, 10, 3_600_000)),
                 p.integer(Setting.CACHE_L1_SIZE, 0, 100_000_000),
                 p.duration(Setting.CACHE_L1_TTL, Duration.ofMillis(1), Duration.ofDays(1)),
@@ -145,6 +178,37 @@ public record Settings(
                 throw bad(s, v, "one of " + String.join(", ", allowed.stream().sorted().toList()));
             }
             return v;
+        }
+
+        Optional<String> jdbcUrl(Setting s) {
+            Optional<String> v = optional(s);
+            if (v.isPresent() && !v.get().startsWith("jdbc:postgresql:")) {
+                throw bad(s, v.get(), "a PostgreSQL JDBC URL such as jdbc:postgresql://db:5432/kurz");
+            }
+            return v;
+        }
+
+        Optional<String> redisUrl(Setting s) {
+            Optional<String> v = optional(s);
+            if (v.isPresent() && !v.get().matches("(?i)(redis|rediss|redis-cluster|rediss-cluster)://.+")) {
+                throw bad(s, v.get().replaceAll("//[^@/]*@", "//***@"),
+                        "redis://host:6379, rediss://host:6380 or redis-cluster://h1:6379,h2:6379");
+            }
+            return v;
+        }
+
+        /** A secret from {@code fileSetting}'s file if set, else from {@code valueSetting}. */
+        String secret(Setting valueSetting, Setting fileSetting) {
+            Optional<String> file = optional(fileSetting);
+            if (file.isEmpty()) {
+                return text(valueSetting);
+            }
+            try {
+                return java.nio.file.Files.readString(Path.of(file.get())).strip();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(fileSetting.name() + " must name a readable file, got '"
+                        + file.get() + "' (" + e.getMessage() + ")");
+            }
         }
 
         Set<String> schemes(Setting s) {

@@ -18,7 +18,11 @@ import org.flywaydb.core.Flyway;
  * <p>Writes and reads go through separate pools so the store code never needs to know which
  * database it talks to. On SQLite the writer pool has exactly one connection: SQLite allows one
  * writer at a time, and queueing writers in the pool is cheaper and fairer than letting them spin
- * on {@code SQLITE_BUSY}. Readers use WAL mode and never block the writer.
+ * on {@code SQLITE_BUSY}. Readers use WAL mode and never block the writer. On PostgreSQL the
+ * reader is the replica named by {@code KURZ_DB_READ_URL}, or the primary's pool when there is none.
+ *
+ * <p>When PostgreSQL is down, borrowing a connection fails after {@code KURZ_DB_CONNECT_TIMEOUT}
+ * (callers answer 503) and the pools reconnect by themselves once it is back.
  *
  * <p>Thread-safety: safe for concurrent use; every method may block on I/O, so call it from a
  * virtual thread, never from an event loop.
@@ -26,7 +30,24 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
 
     /** The SQL flavours kurz speaks. The store's SQL is shared; only migrations differ. */
-    public enum Dialect { SQLITE }
+    public enum Dialect {
+        SQLITE(""),
+        POSTGRESQL(" FOR UPDATE");
+
+        private final String forUpdate;
+
+        Dialect(String forUpdate) {
+            this.forUpdate = forUpdate;
+        }
+
+        /**
+         * Appended to a SELECT that precedes an UPDATE of the same row in one transaction. SQLite
+         * needs none (its IMMEDIATE transactions already hold the write lock).
+         */
+        public String forUpdate() {
+            return forUpdate;
+        }
+    }
 
     private final Dialect dialect;
     private final HikariDataSource writer;
@@ -42,7 +63,7 @@ public final class Database implements AutoCloseable {
 
     /** Opens the database the settings name and applies pending migrations. */
     public static Database open(Settings settings) {
-        Database db = openSqlite(settings.dataDir(), settings.dbPoolSize());
+        Database db = settings.usesPostgres() ? openPostgres(settings) : openSqlite(settings.dataDir(), settings.dbPoolSize());
         try {
             db.migrate();
             return db;
@@ -63,6 +84,45 @@ public final class Database implements AutoCloseable {
         var writer = new HikariDataSource(sqliteConfig("kurz-write", url, 1, false));
         var reader = new HikariDataSource(sqliteConfig("kurz-read", url, readers, true));
         return new Database(Dialect.SQLITE, writer, reader, "sqlite " + file);
+    }
+
+    private static Database openPostgres(Settings settings) {
+        String url = settings.dbUrl().orElseThrow();
+        var writer = new HikariDataSource(postgresConfig("kurz-primary", url, settings, false));
+        try {
+            HikariDataSource reader = settings.dbReadUrl()
+                    .map(readUrl -> new HikariDataSource(postgresConfig("kurz-replica", readUrl, settings, true)))
+                    .orElse(writer);
+            String where = url.replaceAll("\\?.*", "") + settings.dbReadUrl().map(r -> " (reads from " + r.replaceAll("\\?.*", "") + ")").orElse("");
+            return new Database(Dialect.POSTGRESQL, writer, reader, "postgresql " + where);
+        } catch (RuntimeException e) {
+            writer.close();
+            throw e;
+        }
+    }
+
+    private static HikariConfig postgresConfig(String name, String url, Settings settings, boolean readOnly) {
+        var config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url);
+        if (!settings.dbUser().isEmpty()) {
+            config.setUsername(settings.dbUser());
+        }
+        if (!settings.dbPassword().isEmpty()) {
+            config.setPassword(settings.dbPassword());
+        }
+        config.setMaximumPoolSize(settings.dbPoolSize());
+        config.setMinimumIdle(Math.min(2, settings.dbPoolSize()));
+        config.setConnectionTimeout(settings.dbConnectTimeout().toMillis());
+        config.setValidationTimeout(Math.max(250, settings.dbConnectTimeout().toMillis() / 2));
+        config.setReadOnly(readOnly);
+        // A dead server must not hang a request forever: bound connects and every socket read.
+        config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, settings.dbConnectTimeout().toSeconds())));
+        config.addDataSourceProperty("socketTimeout", "30");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("ApplicationName", "kurz");
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        return config;
     }
 
     private static HikariConfig sqliteConfig(String name, String url, int size, boolean readOnly) {
@@ -108,9 +168,14 @@ public final class Database implements AutoCloseable {
         return reader;
     }
 
-    /** Whether a query gets through right now; used by {@code /health/ready}. */
+    /** Whether reads come from a separate replica (which may lag behind the primary). */
+    public boolean hasReplica() {
+        return reader != writer;
+    }
+
+    /** Whether the primary answers right now; used by {@code /health/ready}. */
     public boolean isReachable() {
-        try (Connection c = reader.getConnection()) {
+        try (Connection c = writer.getConnection()) {
             return c.isValid(2);
         } catch (SQLException e) {
             return false;
@@ -124,7 +189,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        reader.close();
+        if (hasReplica()) {
+            reader.close();
+        }
         writer.close();
     }
 }

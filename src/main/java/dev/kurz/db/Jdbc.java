@@ -1,13 +1,31 @@
 package dev.kurz.db;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Types;
+import java.time.Duration;
 import javax.sql.DataSource;
 
-/** The few JDBC idioms the stores share: a transaction wrapper and null-aware column access. */
+/**
+ * The few JDBC idioms the stores share: transactions, retries of transient failures, and
+ * null-aware column access.
+ *
+ * <p>Retries (exponential backoff from 20 ms, 25% jitter, at most 3) follow what is safe:
+ * <ul>
+ *   <li>a transaction the database rolled back itself (serialization failure, deadlock) is
+ *       retried for every operation: nothing of it was applied;</li>
+ *   <li>a lost or reset connection, or a server shutting down, leaves the outcome of a commit
+ *       unknown, so it is retried only for reads and idempotent writes.</li>
+ * </ul>
+ * Waiting for a pool connection is never retried: it already waited {@code KURZ_DB_CONNECT_TIMEOUT},
+ * and the caller should answer 503 now rather than later.
+ */
 public final class Jdbc {
 
     private Jdbc() {}
@@ -18,8 +36,56 @@ public final class Jdbc {
         T apply(Connection connection) throws SQLException;
     }
 
-    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    private static final RetryPolicy<Object> ROLLED_BACK = retryOn(false);
+    private static final RetryPolicy<Object> ANY_TRANSIENT = retryOn(true);
+
+    private static RetryPolicy<Object> retryOn(boolean connectionErrors) {
+        return RetryPolicy.builder()
+                .handleIf(e -> e instanceof SQLException sql && isTransient(sql, connectionErrors))
+                .withBackoff(Duration.ofMillis(20), Duration.ofMillis(400))
+                .withJitter(0.25)
+                .withMaxRetries(3)
+                .build();
+    }
+
+    static boolean isTransient(SQLException e, boolean connectionErrors) {
+        if (e instanceof SQLTransientConnectionException) {
+            return false; // the pool timed out waiting for a connection
+        }
+        String state = e.getSQLState();
+        if (state == null) {
+            return false;
+        }
+        if (state.equals("40001") || state.equals("40P01")) {
+            return true; // serialization failure, deadlock: rolled back by the server
+        }
+        return connectionErrors && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                || state.equals("57P03"));
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws.
+     * Retried only when the database rolled it back itself; use for writes that must not repeat.
+     */
     public static <T> T inTransaction(DataSource pool, SqlWork<T> work) {
+        return run(ROLLED_BACK, () -> transaction(pool, work));
+    }
+
+    /** Like {@link #inTransaction}, also retried after connection failures: for idempotent writes. */
+    public static <T> T inIdempotentTransaction(DataSource pool, SqlWork<T> work) {
+        return run(ANY_TRANSIENT, () -> transaction(pool, work));
+    }
+
+    /** Runs reads on a connection in auto-commit mode, retried on transient failures. */
+    public static <T> T withConnection(DataSource pool, SqlWork<T> work) {
+        return run(ANY_TRANSIENT, () -> {
+            try (Connection c = pool.getConnection()) {
+                return work.apply(c);
+            }
+        });
+    }
+
+    private static <T> T transaction(DataSource pool, SqlWork<T> work) throws SQLException {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -30,17 +96,17 @@ public final class Jdbc {
                 rollbackQuietly(c, e);
                 throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException(e);
         }
     }
 
-    /** Runs {@code work} on a connection in auto-commit mode (single statements, reads). */
-    public static <T> T withConnection(DataSource pool, SqlWork<T> work) {
-        try (Connection c = pool.getConnection()) {
-            return work.apply(c);
-        } catch (SQLException e) {
-            throw new StoreException(e);
+    private static <T> T run(RetryPolicy<Object> policy, dev.failsafe.function.CheckedSupplier<T> attempt) {
+        try {
+            return Failsafe.with(policy).get(attempt);
+        } catch (FailsafeException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw new StoreException(sql);
+            }
+            throw e;
         }
     }
 

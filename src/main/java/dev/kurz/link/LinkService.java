@@ -65,7 +65,7 @@ public final class LinkService {
                     request.maxClicks(), request.redirectStatus());
             Optional<Link> inserted = store.insert(row);
             if (inserted.isPresent()) {
-                listener.changed(code); // drops a cached "unknown code" answer
+                listener.created(code); // drops cached "unknown code" answers
                 return new Created(inserted.get(), false);
             }
             if (dedupKey != null) {

@@ -1,5 +1,6 @@
 package dev.kurz.link;
 
+import static dev.kurz.db.Jdbc.inIdempotentTransaction;
 import static dev.kurz.db.Jdbc.inTransaction;
 import static dev.kurz.db.Jdbc.nullableLong;
 import static dev.kurz.db.Jdbc.setNullableLong;
@@ -33,7 +34,13 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public Optional<Link> findByCode(String code) {
-        return withConnection(db.reader(), c -> one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?", code));
+        String sql = "SELECT " + COLUMNS + " FROM links WHERE code = ?";
+        Optional<Link> link = withConnection(db.reader(), c -> one(c, sql, code));
+        if (link.isEmpty() && db.hasReplica()) {
+            // A replica may not have a link created a moment ago: ask the primary before a 404.
+            link = withConnection(db.writer(), c -> one(c, sql, code));
+        }
+        return link;
     }
 
     @Override
@@ -73,8 +80,10 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public Optional<Link> update(String code, UnaryOperator<Link> change) {
-        return inTransaction(db.writer(), c -> {
-            Optional<Link> current = one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?", code);
+        // Idempotent: applying the same change twice leaves the same row.
+        return inIdempotentTransaction(db.writer(), c -> {
+            Optional<Link> current = one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?"
+                    + db.dialect().forUpdate(), code);
             if (current.isEmpty()) {
                 return Optional.empty();
             }
@@ -98,7 +107,8 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public boolean delete(String code) {
-        return inTransaction(db.writer(), c -> {
+        // Idempotent in effect: a retry after an unknown outcome finds the link gone either way.
+        return inIdempotentTransaction(db.writer(), c -> {
             Long id;
             try (var ps = c.prepareStatement("DELETE FROM links WHERE code = ? RETURNING id")) {
                 ps.setString(1, code);
@@ -136,7 +146,8 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public long reserveIds(int count) {
-        return inTransaction(db.writer(), c -> {
+        // Safe to repeat: a lost block only leaves a gap in the ids, never a duplicate.
+        return inIdempotentTransaction(db.writer(), c -> {
             try (var ps = c.prepareStatement(
                     "UPDATE id_blocks SET next_id = next_id + ? WHERE name = 'links' RETURNING next_id")) {
                 ps.setLong(1, count);

@@ -1,42 +1,57 @@
 package dev.kurz.redirect;
 
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.kurz.click.ClickRecorder;
 import dev.kurz.config.Settings;
+import dev.kurz.link.Link;
 import dev.kurz.link.LinkChangeListener;
 import dev.kurz.link.LinkStore;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
  * The in-process (L1) cache of the redirect path: code to {@link CachedLink}, including negative
- * entries for unknown codes.
+ * entries for unknown codes, in front of the optional shared {@link L2Cache} and the database.
  *
  * <p>Design: a Caffeine async loading cache. A hit is a completed future, answered on the event
- * loop with no I/O. Concurrent misses on one code share one load (one database read, not a
- * stampede), which runs on a virtual thread. Positive entries live {@code KURZ_CACHE_L1_TTL},
- * negative ones {@code KURZ_CACHE_NEGATIVE_TTL}; size is bounded and Caffeine's W-TinyLFU admission
- * keeps a scan of random codes from pushing out the hot links.
+ * loop with no I/O. Concurrent misses on one code share one load (one L2 lookup, then at most
+ * one database read on a virtual thread), never a stampede. Size is bounded and Caffeine's
+ * W-TinyLFU admission keeps a scan of random codes from pushing out the hot links. Unknown codes
+ * are remembered for {@code KURZ_CACHE_NEGATIVE_TTL}.
  *
- * <p>Coherence: writers call {@link #changed} after they commit, which drops the entry (and an
- * in-flight load of it), so this node redirects to the new target on the very next request. The
- * TTL bounds staleness for changes made elsewhere.
+ * <p>Freshness: a link is re-read {@code KURZ_CACHE_L1_TTL} after it was loaded, in the background
+ * on the next request (which still gets the cached answer). Writers call {@link #changed} after
+ * they commit, which drops the entry here (and an in-flight load of it) and, through L2, on every
+ * node. Links with a click limit skip L2, since their running count must come from the database.
  *
- * <p>Failure: if the load fails (database down) the future fails and is not cached; the caller
- * answers 503 and the next request tries again.
+ * <p>Failure: if the database is down, a cached link keeps being served (a re-read that fails
+ * keeps the old entry: stale-if-error; writes can't commit meanwhile, so it is the latest
+ * committed state unless an invalidation was lost), while a code that isn't cached answers 503.
+ * Entries not refreshed for {@link #MAX_IDLE} are dropped.
  */
 public final class LinkCache implements LinkChangeListener {
 
-    private final AsyncLoadingCache<String, CachedLink> cache;
+    static final Duration MAX_IDLE = Duration.ofHours(1);
 
-    public LinkCache(LinkStore store, ClickRecorder clicks, Executor loader, Settings settings) {
-        long positiveNanos = settings.cacheL1Ttl().toNanos();
+    private final AsyncLoadingCache<String, CachedLink> cache;
+    private final LinkStore store;
+    private final ClickRecorder clicks;
+    private final L2Cache l2;
+
+    public LinkCache(LinkStore store, ClickRecorder clicks, L2Cache l2, Executor loader, Settings settings) {
+        this.store = store;
+        this.clicks = clicks;
+        this.l2 = l2;
+        long positiveNanos = Math.max(settings.cacheL1Ttl().toNanos(), MAX_IDLE.toNanos());
         long negativeNanos = settings.cacheNegativeTtl().toNanos();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(settings.cacheL1Size())
                 .executor(loader)
+                .refreshAfterWrite(settings.cacheL1Ttl())
                 .expireAfter(new Expiry<String, CachedLink>() {
                     @Override
                     public long expireAfterCreate(String code, CachedLink value, long now) {
@@ -53,8 +68,35 @@ public final class LinkCache implements LinkChangeListener {
                         return current;
                     }
                 })
-                .buildAsync(code -> clicks.withUnflushed(() -> store.findByCode(code).stream().toList())
-                        .stream().findFirst().map(CachedLink::new).orElse(CachedLink.MISSING));
+                .buildAsync(new AsyncCacheLoader<String, CachedLink>() {
+                    @Override
+                    public CompletableFuture<CachedLink> asyncLoad(String code, Executor executor) {
+                        return load(code, executor);
+                    }
+
+                    @Override
+                    public CompletableFuture<CachedLink> asyncReload(String code, CachedLink old, Executor executor) {
+                        return load(code, executor).exceptionally(failure -> old);
+                    }
+                });
+    }
+
+    private CompletableFuture<CachedLink> load(String code, Executor executor) {
+        return l2.get(code).thenCompose(hit -> hit.isPresent() && hit.get().maxClicks() == null
+                ? CompletableFuture.completedFuture(new CachedLink(hit.get()))
+                : CompletableFuture.supplyAsync(() -> fromStore(code), executor));
+    }
+
+    private CachedLink fromStore(String code) {
+        Link link = clicks.withUnflushed(() -> store.findByCode(code).stream().toList())
+                .stream().findFirst().orElse(null);
+        if (link == null) {
+            return CachedLink.MISSING;
+        }
+        if (link.maxClicks() == null) {
+            l2.put(link);
+        }
+        return new CachedLink(link);
     }
 
     /** The entry for {@code code}: already complete on a hit, loading on a miss. */
@@ -63,8 +105,26 @@ public final class LinkCache implements LinkChangeListener {
     }
 
     @Override
+    public void created(String code) {
+        evict(code);
+        l2.announce(code);
+    }
+
+    /** After a committed write here: evict locally, then everywhere through L2. */
+    @Override
     public void changed(String code) {
+        evict(code);
+        l2.invalidate(code);
+    }
+
+    /** Drops {@code code} from this node's L1 only (another node announced a change). */
+    public void evict(String code) {
         cache.synchronous().invalidate(code);
+    }
+
+    /** Hits in the shared L2 cache so far. */
+    public long l2Hits() {
+        return l2.hits();
     }
 
     /** Entries currently held (approximate); for tests and metrics. */

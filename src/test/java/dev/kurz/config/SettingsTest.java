@@ -15,7 +15,9 @@ class SettingsTest {
     void defaultsAreTheDocumentedOnes() {
         Settings s = Settings.from(Map.of());
         assertThat(s.port()).isEqualTo(8080);
-        assertThat(s.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(s.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(s.usesPostgres()).isFalse();
+        assertThat(s.redisUrl()).isEmpty();
         assertThat(s.baseUrl().toString()).isEqualTo("http://localhost:8080");
         assertThat(s.clickFlushInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.maxBodyBytes()).isEqualTo(16 * 1024);
@@ -41,6 +43,24 @@ class SettingsTest {
                 .hasMessageContaining("KURZ_LOG_LEVEL");
         assertThatThrownBy(() -> Settings.from(Map.of("KURZ_CLICK_FLUSH_MS", "0")))
                 .hasMessageContaining("KURZ_CLICK_FLUSH_MS");
+        assertThatThrownBy(() -> Settings.from(Map.of("KURZ_DB_URL", "jdbc:mysql://db/kurz")))
+                .hasMessageContaining("KURZ_DB_URL");
+        assertThatThrownBy(() -> Settings.from(Map.of("KURZ_DB_READ_URL", "jdbc:postgresql://replica/kurz")))
+                .hasMessageContaining("KURZ_DB_READ_URL");
+        assertThatThrownBy(() -> Settings.from(Map.of("KURZ_REDIS_URL", "http://user:secret@cache")))
+                .hasMessageContaining("KURZ_REDIS_URL").hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> Settings.from(Map.of("KURZ_DB_PASSWORD_FILE", "/nonexistent/secret")))
+                .hasMessageContaining("KURZ_DB_PASSWORD_FILE");
+    }
+
+    @Test
+    void thePasswordFileWinsAndThePasswordNeverShowsInToString(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("pw");
+        Files.writeString(secret, "s3cret\n");
+        Settings s = Settings.from(Map.of("KURZ_DB_URL", "jdbc:postgresql://db/kurz", "KURZ_DB_PASSWORD", "other",
+                "KURZ_DB_PASSWORD_FILE", secret.toString(), "KURZ_REDIS_URL", "redis://:hunter2@cache:6379"));
+        assertThat(s.dbPassword()).isEqualTo("s3cret");
+        assertThat(s.toString()).doesNotContain("s3cret").doesNotContain("hunter2");
     }
 
     @Test

@@ -32,6 +32,7 @@ public final class TestNode implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
 
     public final Path dataDir;
+    public final Map<String, String> env;
     public final MutableClock clock;
     public final App app;
     public final URI base;
@@ -41,8 +42,9 @@ public final class TestNode implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private TestNode(Path dataDir, MutableClock clock, App app) {
+    private TestNode(Path dataDir, Map<String, String> env, MutableClock clock, App app) {
         this.dataDir = dataDir;
+        this.env = Map.copyOf(env);
         this.clock = clock;
         this.app = app;
         this.base = URI.create("http://127.0.0.1:" + app.port());
@@ -62,7 +64,7 @@ public final class TestNode implements AutoCloseable {
         vars.put("KURZ_CLICK_FLUSH_MS", "3600000"); // tests flush explicitly
         vars.put("KURZ_SHUTDOWN_GRACE", "2s");
         vars.putAll(env);
-        return new TestNode(dataDir, clock, App.start(Settings.from(vars), clock));
+        return new TestNode(dataDir, vars, clock, App.start(Settings.from(vars), clock));
     }
 
     /** An HTTP response, as a client sees it. */
@@ -156,13 +158,15 @@ public final class TestNode implements AutoCloseable {
         }
     }
 
-    /** Rows in the links table, read straight from the SQLite file (what really landed). */
+    /** Rows in the links table, read straight from the database (what really landed). */
     public long storedLinks() {
         return count("SELECT count(*) FROM links");
     }
 
     public long count(String sql) {
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("kurz.db"));
+        String pg = env.get("KURZ_DB_URL");
+        try (var c = pg != null ? DriverManager.getConnection(pg, env.get("KURZ_DB_USER"), "")
+                : DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("kurz.db"));
              var rs = c.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

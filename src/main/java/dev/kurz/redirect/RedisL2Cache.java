@@ -1,0 +1,149 @@
+package dev.kurz.redirect;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.kurz.http.Json;
+import dev.kurz.link.Link;
+import dev.kurz.redis.Redis;
+import io.lettuce.core.SetArgs;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The L2 cache in Redis, and the cross-node invalidation protocol.
+ *
+ * <p>Protocol for a committed write of {@code code} (called by the writing node):
+ * <ol>
+ *   <li>{@code SET <prefix>l:<code> <tombstone> PX 2000} replaces the entry with a short-lived
+ *       tombstone;</li>
+ *   <li>{@code PUBLISH <prefix>changed <code>}: every node evicts the code from its L1.</li>
+ * </ol>
+ * Nodes fill L2 only with {@code SET ... NX}, so a node that read the old row just before the
+ * commit cannot put it back while the tombstone lives. Readers treat a tombstone as a miss.
+ *
+ * <p>Failure modes: a lost pub/sub message leaves another node's L1 stale until
+ * {@code KURZ_CACHE_L1_TTL}. A database read that takes longer than the tombstone (2 s) can
+ * re-insert an old row for up to {@code KURZ_CACHE_L2_TTL}. While Redis is down, invalidations are
+ * kept (up to 100,000 codes) and replayed when it is back, so L2 can't serve entries edited during
+ * the outage; L1s are bounded by their TTL meanwhile.
+ */
+public final class RedisL2Cache implements L2Cache {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisL2Cache.class);
+    private static final String TOMBSTONE = "-";
+    private static final long TOMBSTONE_MILLIS = 2_000;
+    private static final int MAX_PENDING = 100_000;
+
+    private final Redis redis;
+    private final String keyPrefix;
+    private final String channel;
+    private final long ttlSeconds;
+    private final long timeoutMillis;
+    private final Set<String> pending = ConcurrentHashMap.newKeySet();
+    private final AtomicLong hits = new AtomicLong();
+    private volatile boolean overflowLogged;
+
+    public RedisL2Cache(Redis redis, String prefix, Duration ttl, Duration timeout) {
+        this.redis = redis;
+        this.keyPrefix = prefix + "l:";
+        this.channel = prefix + "changed";
+        this.ttlSeconds = Math.max(1, ttl.toSeconds());
+        this.timeoutMillis = timeout.toMillis();
+        redis.onRecovery(this::replayPending);
+    }
+
+    /** Evicts every code another node announces as changed. */
+    public void subscribe(Consumer<String> evict) {
+        redis.subscribe(channel, evict);
+    }
+
+    @Override
+    public CompletableFuture<Optional<Link>> get(String code) {
+        return redis.call(c -> c.strings().get(keyPrefix + code)).handle((value, failure) -> {
+            if (failure != null || value == null || value.equals(TOMBSTONE)) {
+                return Optional.empty();
+            }
+            try {
+                Link link = Json.MAPPER.readValue(value, Link.class);
+                hits.incrementAndGet();
+                return Optional.of(link);
+            } catch (JsonProcessingException e) {
+                return Optional.empty(); // an entry from another version of kurz: ignore it
+            }
+        });
+    }
+
+    @Override
+    public void put(Link link) {
+        try {
+            String value = Json.MAPPER.writeValueAsString(link);
+            redis.call(c -> c.strings().set(keyPrefix + link.code(), value, SetArgs.Builder.nx().ex(ttlSeconds)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void invalidate(String code) {
+        try {
+            redis.call(c -> c.strings().set(keyPrefix + code, TOMBSTONE, SetArgs.Builder.px(TOMBSTONE_MILLIS)))
+                    .thenCompose(ok -> redis.call(c -> c.base().publish(channel, code)))
+                    .get(2 * timeoutMillis + 50, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            remember(code);
+        }
+    }
+
+    @Override
+    public void announce(String code) {
+        try {
+            redis.call(c -> c.base().publish(channel, code)).get(timeoutMillis + 50, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // Only a negative L1 entry elsewhere can be stale; it expires within KURZ_CACHE_NEGATIVE_TTL.
+        }
+    }
+
+    @Override
+    public long hits() {
+        return hits.get();
+    }
+
+    private void remember(String code) {
+        if (pending.size() < MAX_PENDING) {
+            pending.add(code);
+        } else if (!overflowLogged) {
+            overflowLogged = true;
+            log.warn("more than {} links changed while Redis was unavailable; the rest rely on KURZ_CACHE_L2_TTL",
+                    MAX_PENDING);
+        }
+    }
+
+    private void replayPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Thread.ofVirtual().name("kurz-redis-replay").start(() -> {
+            int replayed = 0;
+            for (String code : Set.copyOf(pending)) {
+                pending.remove(code);
+                invalidate(code);
+                replayed++;
+            }
+            overflowLogged = false;
+            log.info("replayed {} cache invalidations from the Redis outage", replayed);
+        });
+    }
+}

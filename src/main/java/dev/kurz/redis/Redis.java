@@ -1,0 +1,268 @@
+package dev.kurz.redis;
+
+import dev.failsafe.CircuitBreaker;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.async.RedisStringAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.lettuce.core.api.async.BaseRedisAsyncCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kurz's connection to Redis, standalone or cluster. Redis only ever speeds kurz up; it is never
+ * needed for a correct answer, so this class makes it cheap to do without:
+ * <ul>
+ *   <li>every command has a tight timeout ({@code KURZ_REDIS_TIMEOUT}) and fails at once while
+ *       disconnected, instead of queueing;</li>
+ *   <li>a circuit breaker opens after repeated failures, and while it is open commands fail
+ *       without touching the network; it probes again after a second and closes on success;</li>
+ *   <li>if Redis is unreachable at start, the node starts anyway and keeps trying to connect.</li>
+ * </ul>
+ * State changes are logged once each, never per request. Callers treat any failed command as a
+ * cache miss (reads) or a skipped notification (writes).
+ *
+ * <p>Thread-safe.
+ */
+public final class Redis implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Redis.class);
+
+    /** The async command views kurz uses; for a cluster they route by key. */
+    public record Commands(RedisStringAsyncCommands<String, String> strings, BaseRedisAsyncCommands<String, String> base) {}
+
+    private final String description;
+    private final ClientResources resources;
+    private final AbstractRedisClient client;
+    private final boolean cluster;
+    private final CircuitBreaker<Object> breaker;
+    private final ScheduledExecutorService reconnector;
+    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+    private volatile Commands commands;
+    private volatile StatefulConnection<String, String> connection;
+    private volatile StatefulRedisPubSubConnection<String, String> pubSub;
+
+    private record Subscription(String channel, Consumer<String> onMessage) {}
+
+    private Redis(String url, Duration timeout) {
+        List<RedisURI> uris = parse(url);
+        this.cluster = url.toLowerCase(Locale.ROOT).matches("rediss?-cluster://.*") || uris.size() > 1;
+        this.description = (cluster ? "redis cluster " : "redis ") + String.join(",",
+                uris.stream().map(u -> u.getHost() + ":" + u.getPort()).toList());
+        this.resources = ClientResources.builder()
+                // Come back within seconds of Redis returning, not Lettuce's default 30 s.
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        var socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
+        if (cluster) {
+            var c = RedisClusterClient.create(resources, uris);
+            c.setOptions(ClusterClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(timeout))
+                    .socketOptions(socket)
+                    .build());
+            this.client = c;
+        } else {
+            var c = RedisClient.create(resources, uris.getFirst());
+            c.setOptions(ClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(timeout))
+                    .socketOptions(socket)
+                    .build());
+            this.client = c;
+        }
+        this.breaker = CircuitBreaker.builder()
+                .withFailureThreshold(5, 10)
+                .withDelay(Duration.ofSeconds(1))
+                .withSuccessThreshold(2)
+                .onOpen(e -> log.warn("{} is failing; skipping it (serving from memory and the database) until it recovers",
+                        description))
+                .onClose(e -> {
+                    log.info("{} is back; using it again", description);
+                    recoveryListeners.forEach(Runnable::run);
+                })
+                .build();
+        this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kurz-redis-connect");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Connects to {@code url}; if Redis can't be reached now, returns anyway and keeps trying in
+     * the background.
+     */
+    public static Redis connect(String url, Duration timeout) {
+        var redis = new Redis(url, timeout);
+        // While the breaker is not closed, probe once a second, so a returning Redis is noticed
+        // (and missed invalidations replayed) even if no request happens to need it.
+        redis.reconnector.scheduleWithFixedDelay(redis::probe, 1, 1, TimeUnit.SECONDS);
+        if (!redis.tryConnect()) {
+            log.warn("{} is unreachable at start; running without it and retrying every second", redis.description);
+        }
+        return redis;
+    }
+
+    private void probe() {
+        try {
+            if (commands == null) {
+                if (tryConnect()) {
+                    recoveryListeners.forEach(Runnable::run);
+                }
+            } else if (!breaker.isClosed()) {
+                call(c -> c.base().ping());
+            }
+        } catch (RuntimeException e) {
+            log.debug("redis probe failed: {}", e.getMessage()); // keep the schedule alive
+        }
+    }
+
+    private synchronized boolean tryConnect() {
+        if (commands != null) {
+            return true;
+        }
+        try {
+            if (client instanceof RedisClusterClient c) {
+                var conn = c.connect();
+                var async = conn.async();
+                connection = conn;
+                pubSub = c.connectPubSub();
+                commands = new Commands(async, async);
+            } else {
+                var c = (RedisClient) client;
+                var conn = c.connect();
+                var async = conn.async();
+                connection = conn;
+                pubSub = c.connectPubSub();
+                commands = new Commands(async, async);
+            }
+            pubSub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    for (Subscription s : subscriptions) {
+                        if (s.channel().equals(channel)) {
+                            s.onMessage().accept(message);
+                        }
+                    }
+                }
+            });
+            for (Subscription s : subscriptions) {
+                pubSub.async().subscribe(s.channel());
+            }
+            log.info("connected to {}", description);
+            return true;
+        } catch (RuntimeException e) {
+            log.debug("cannot connect to {}: {}", description, e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Runs one command through the circuit breaker. The future fails at once if Redis is not
+     * connected or the breaker is open, and within the timeout otherwise.
+     */
+    public <T> CompletableFuture<T> call(Function<Commands, RedisFuture<T>> command) {
+        Commands c = commands;
+        if (c == null || !breaker.tryAcquirePermit()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(description + " is not available"));
+        }
+        CompletableFuture<T> result;
+        try {
+            result = command.apply(c).toCompletableFuture();
+        } catch (RuntimeException e) {
+            breaker.recordException(e);
+            return CompletableFuture.failedFuture(e);
+        }
+        return result.whenComplete((value, failure) -> {
+            if (failure == null) {
+                breaker.recordSuccess();
+            } else {
+                breaker.recordException(failure);
+            }
+        });
+    }
+
+    /** Delivers every message on {@code channel} to {@code onMessage}, across reconnects. */
+    public void subscribe(String channel, Consumer<String> onMessage) {
+        subscriptions.add(new Subscription(channel, onMessage));
+        var ps = pubSub;
+        if (ps != null) {
+            ps.async().subscribe(channel);
+        }
+    }
+
+    /** Runs {@code listener} whenever Redis becomes usable again after an outage. */
+    public void onRecovery(Runnable listener) {
+        recoveryListeners.add(listener);
+    }
+
+    /** Whether commands are being sent to Redis right now (connected and the breaker closed). */
+    public boolean isAvailable() {
+        return commands != null && breaker.isClosed() && connection != null && connection.isOpen();
+    }
+
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        reconnector.shutdownNow();
+        try {
+            if (pubSub != null) {
+                pubSub.close();
+            }
+            if (connection != null) {
+                connection.close();
+            }
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } finally {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code redis://h:p}, {@code rediss://...}, {@code redis-cluster://h1:p1,h2:p2}, or a comma list. */
+    static List<RedisURI> parse(String url) {
+        String lower = url.toLowerCase(Locale.ROOT);
+        String scheme = lower.startsWith("rediss") ? "rediss://" : "redis://";
+        String rest = url.substring(url.indexOf("://") + 3);
+        var uris = new ArrayList<RedisURI>();
+        for (String part : rest.split(",")) {
+            String p = part.trim();
+            if (p.contains("://")) {
+                p = p.substring(p.indexOf("://") + 3);
+            }
+            if (!p.isEmpty()) {
+                uris.add(RedisURI.create(scheme + p));
+            }
+        }
+        if (uris.isEmpty()) {
+            throw new IllegalArgumentException("KURZ_REDIS_URL names no Redis host");
+        }
+        return uris;
+    }
+}

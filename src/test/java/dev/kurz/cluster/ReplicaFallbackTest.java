@@ -1,0 +1,42 @@
+package dev.kurz.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kurz.support.Backends;
+import dev.kurz.support.TestNode;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reads go to the replica, and a link the replica doesn't have yet (replication lag) is looked up
+ * on the primary before a 404. The "replica" is a second database that receives no writes: the
+ * extreme case of lag.
+ */
+class ReplicaFallbackTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void redirectsReadTheReplicaAndFallBackToThePrimaryForLinksItLacks() {
+        var pg = Backends.postgres();
+        String primary = Backends.freshDatabase(pg);
+        String replica = Backends.freshDatabase(pg);
+        // Give the replica the schema, as replication would.
+        TestNode.start(dir.resolve("migrate"), Map.of("KURZ_DB_URL", replica, "KURZ_DB_USER", "postgres")).close();
+        Backends.execute(replica, "INSERT INTO links (code, url, created_at, updated_at) "
+                + "VALUES ('only-on-replica', 'https://example.com/replica', 0, 0)");
+
+        try (var node = TestNode.start(dir.resolve("node"), Map.of("KURZ_DB_URL", primary, "KURZ_DB_USER", "postgres",
+                "KURZ_DB_READ_URL", replica))) {
+            String fresh = node.create("""
+                    {"url": "https://example.com/fresh"}""");
+            assertThat(node.get("/" + fresh).header("Location")).isEqualTo("https://example.com/fresh");
+            assertThat(node.get("/only-on-replica").header("Location")).isEqualTo("https://example.com/replica");
+            assertThat(node.get("/on-neither").status()).isEqualTo(404);
+            assertThat(node.count("SELECT count(*) FROM links")).isEqualTo(1); // the primary
+        }
+    }
+}

