@@ -1,5 +1,6 @@
 package dev.kurz.config;
 
+import dev.kurz.http.TrustedProxies;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -45,7 +46,8 @@ public record Settings(
         Optional<Path> blocklistFile,
         Optional<String> codeKey,
         int idBlockSize,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        TrustedProxies trustedProxies) {
 
     public Settings {
         allowedSchemes = Set.copyOf(allowedSchemes);
@@ -101,7 +103,8 @@ public record Settings(
                 p.optional(Setting.BLOCKLIST_FILE).map(Path::of),
                 p.optional(Setting.CODE_KEY),
                 p.integer(Setting.ID_BLOCK_SIZE, 1, 1_000_000),
-                p.duration(Setting.SHUTDOWN_GRACE, Duration.ZERO, Duration.ofMinutes(10)));
+                p.duration(Setting.SHUTDOWN_GRACE, Duration.ZERO, Duration.ofMinutes(10)),
+                p.trustedProxies(Setting.TRUSTED_PROXIES));
     }
 
     /** The same settings with some variables replaced; handy for tests and subcommands. */
@@ -178,6 +181,15 @@ public record Settings(
                 throw bad(s, v, "one of " + String.join(", ", allowed.stream().sorted().toList()));
             }
             return v;
+        }
+
+        TrustedProxies trustedProxies(Setting s) {
+            try {
+                return TrustedProxies.parse(text(s));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(s.name() + " must be comma-separated IPs or CIDR ranges: "
+                        + e.getMessage());
+            }
         }
 
         Optional<String> jdbcUrl(Setting s) {
