@@ -119,6 +119,11 @@ public final class App implements AutoCloseable {
         return cache.size();
     }
 
+    /** Runs the cache's pending evictions now (they are otherwise amortised over requests). */
+    public void cleanUpCache() {
+        cache.cleanUp();
+    }
+
     /** Answers served from the shared Redis cache so far. */
     public long l2Hits() {
         return cache.l2Hits();

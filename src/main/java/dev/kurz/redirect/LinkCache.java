@@ -127,6 +127,11 @@ public final class LinkCache implements LinkChangeListener {
         return l2.hits();
     }
 
+    /** Performs pending maintenance (evictions) now. */
+    public void cleanUp() {
+        cache.synchronous().cleanUp();
+    }
+
     /** Entries currently held (approximate); for tests and metrics. */
     public long size() {
         return cache.synchronous().estimatedSize();
