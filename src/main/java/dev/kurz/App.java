@@ -149,6 +149,10 @@ public final class App implements AutoCloseable {
             return;
         }
         health.startDraining();
+        if (!settings.drainDelay().isZero()) {
+            // Keep serving while balancers notice /health/serving is 503 and stop sending traffic.
+            java.util.concurrent.locks.LockSupport.parkNanos(settings.drainDelay().toNanos());
+        }
         try {
             server.shutdown(settings.shutdownGrace());
         } catch (RuntimeException e) {

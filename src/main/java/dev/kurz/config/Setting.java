@@ -70,6 +70,9 @@ public record Setting(String name, String defaultValue, String description) {
     public static final Setting SHUTDOWN_GRACE = new Setting("KURZ_SHUTDOWN_GRACE", "10s",
             "How long a graceful shutdown waits for in-flight requests before closing connections.");
 
+    public static final Setting DRAIN_DELAY = new Setting("KURZ_DRAIN_DELAY", "0s",
+            "On shutdown, how long to keep serving while /health/serving says 503, so load balancers stop "
+            + "sending traffic first (set it to the balancer's check interval x fall count, e.g. 3s).");
     public static final Setting TRUSTED_PROXIES = new Setting("KURZ_TRUSTED_PROXIES", "",
             "Comma-separated IPs/CIDRs of proxies (e.g. HAProxy) whose X-Forwarded-For is believed; others' is ignored.");
     public static final Setting LOG_LEVEL = new Setting("KURZ_LOG_LEVEL", "INFO",
@@ -80,5 +83,5 @@ public record Setting(String name, String defaultValue, String description) {
             DB_PASSWORD_FILE, DB_READ_URL, DB_POOL_SIZE, DB_CONNECT_TIMEOUT, REDIS_URL, REDIS_TIMEOUT, REDIS_PREFIX,
             CLICK_FLUSH_MS, CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
-            SHUTDOWN_GRACE, TRUSTED_PROXIES, LOG_LEVEL);
+            SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, LOG_LEVEL);
 }

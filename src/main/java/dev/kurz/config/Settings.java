@@ -47,6 +47,7 @@ public record Settings(
         Optional<String> codeKey,
         int idBlockSize,
         Duration shutdownGrace,
+        Duration drainDelay,
         TrustedProxies trustedProxies) {
 
     public Settings {
@@ -104,6 +105,7 @@ public record Settings(
                 p.optional(Setting.CODE_KEY),
                 p.integer(Setting.ID_BLOCK_SIZE, 1, 1_000_000),
                 p.duration(Setting.SHUTDOWN_GRACE, Duration.ZERO, Duration.ofMinutes(10)),
+                p.duration(Setting.DRAIN_DELAY, Duration.ZERO, Duration.ofMinutes(5)),
                 p.trustedProxies(Setting.TRUSTED_PROXIES));
     }
 

@@ -131,6 +131,8 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(url);
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(size);
+        // Writers queue for the one connection; past 10 s the node is overloaded: answer 503.
+        config.setConnectionTimeout(10_000);
         // WAL lets readers run beside the single writer; synchronous=FULL makes every commit
         // durable before we acknowledge it (a 201 is never lost, even on power loss).
         config.addDataSourceProperty("journal_mode", "WAL");
@@ -173,9 +175,12 @@ public final class Database implements AutoCloseable {
         return reader != writer;
     }
 
-    /** Whether the primary answers right now; used by {@code /health/ready}. */
+    /**
+     * Whether the database answers right now; used by {@code /health/ready}. On PostgreSQL that is
+     * the primary; on SQLite a reader, which WAL mode never makes wait behind the writer.
+     */
     public boolean isReachable() {
-        try (Connection c = writer.getConnection()) {
+        try (Connection c = (dialect == Dialect.SQLITE ? reader : writer).getConnection()) {
             return c.isValid(2);
         } catch (SQLException e) {
             return false;

@@ -6,9 +6,17 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code /health/live}: the process answers. {@code /health/ready}: this node should get traffic
- * (the database answers, migrations ran, and it is not shutting down). Load balancers and
- * Kubernetes probes poll these.
+ * Three probes, for three questions:
+ * <ul>
+ *   <li>{@code /health/live}: the process answers (restart it if not);</li>
+ *   <li>{@code /health/serving}: send this node traffic: it is up and not draining. Load balancers
+ *       and Kubernetes readiness probes use this one. It deliberately ignores the database: when
+ *       the shared database is down, every node would fail a database check at once, the balancer
+ *       would take them all out of rotation, and the redirects they can still answer from memory
+ *       would fail too;</li>
+ *   <li>{@code /health/ready}: the node is fully working: database reachable, migrations applied,
+ *       not draining. For monitoring and alerts, and to gate a rollout.</li>
+ * </ul>
  */
 public final class Health {
 
@@ -28,6 +36,8 @@ public final class Health {
 
     public void mount(Router router) {
         router.get("/health/live").handler(ctx -> Json.send(ctx.response(), 200, Map.of("status", "UP")));
+        router.get("/health/serving").handler(ctx -> Json.send(ctx.response(), draining.get() ? 503 : 200,
+                draining.get() ? Map.of("status", "DOWN", "reason", "shutting down") : Map.of("status", "UP")));
         router.get("/health/ready").handler(ctx -> {
             if (draining.get()) {
                 Json.send(ctx.response(), 503, Map.of("status", "DOWN", "reason", "shutting down"));

@@ -52,7 +52,7 @@ public final class Problems {
             return p;
         }
         if (t instanceof StoreException) {
-            log.warn("database unavailable: {}", t.getMessage());
+            logUnavailable(t);
             return Problem.unavailable("the database is unavailable; retry shortly", RETRY_AFTER_SECONDS);
         }
         if (t instanceof RejectedExecutionException) {
@@ -60,6 +60,17 @@ public final class Problems {
         }
         log.error("unexpected failure", t);
         return Problem.internal();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong lastUnavailableLog = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One line per 10 s at most: an outage must not turn into a log line per request. */
+    private static void logUnavailable(Throwable t) {
+        long now = System.nanoTime();
+        long last = lastUnavailableLog.get();
+        if ((last == 0 || now - last > 10_000_000_000L) && lastUnavailableLog.compareAndSet(last, now)) {
+            log.warn("database unavailable, answering 503: {}", t.getMessage());
+        }
     }
 
     /** Answers with {@code problem}: problem+json for API clients, an HTML page for browsers. */

@@ -3,7 +3,6 @@ package dev.kurz.http;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -131,8 +130,8 @@ public final class TrustedProxies {
             return null;
         }
         try {
-            return InetAddress.getByName(t).getAddress();
-        } catch (UnknownHostException e) {
+            return InetAddress.ofLiteral(t).getAddress(); // never a lookup, even for 999.1.1.1
+        } catch (IllegalArgumentException e) {
             return null;
         }
     }

@@ -89,23 +89,34 @@ public final class LinkService {
 
     /** Like {@link #get} but empty instead of a problem. */
     public Optional<Link> find(String code) {
-        return clicks.withUnflushed(() -> store.findByCode(code).stream().toList()).stream().findFirst();
+        // The primary: the API must show what was just written, and totals must match the flushes.
+        return clicks.withUnflushed(() -> store.findByCodeOnPrimary(code).stream().toList()).stream().findFirst();
     }
 
     Link update(String code, LinkRequests.Patch patch) {
         String url = patch.url() == null ? null : urls.normalize("url", patch.url());
         long now = clock.millis();
-        Link updated = store.update(code, current -> patch.applyTo(current, url, now))
-                .orElseThrow(() -> notFound(code));
-        listener.changed(code);
-        return withLiveClicks(updated);
+        Optional<Link> updated;
+        try {
+            updated = store.update(code, current -> patch.applyTo(current, url, now));
+        } finally {
+            // Also when the store failed: a commit whose outcome is unknown may have landed, and
+            // dropping a cache entry is always safe.
+            listener.changed(code);
+        }
+        return withLiveClicks(updated.orElseThrow(() -> notFound(code)));
     }
 
     void delete(String code) {
-        if (!store.delete(code)) {
+        boolean deleted;
+        try {
+            deleted = store.delete(code);
+        } finally {
+            listener.changed(code); // see update: a retried delete may find the row already gone
+        }
+        if (!deleted) {
             throw notFound(code);
         }
-        listener.changed(code);
     }
 
     Page list(String cursor, int limit) {
@@ -131,14 +142,20 @@ public final class LinkService {
      * part of the key: the same URL with a different expiry is a different request.
      */
     private static String dedupKey(String url, LinkRequests.Create r) {
-        String canonical = String.join("\n", url, String.valueOf(r.expiresAt()), String.valueOf(r.maxClicks()),
-                String.valueOf(r.redirectStatus()), String.valueOf(r.title()));
+        // Fields are separated and absent ones marked with control characters, which no field may
+        // contain, so a missing title and the title "null" are different requests.
+        String canonical = String.join("\u0001", url, orAbsent(r.expiresAt()), orAbsent(r.maxClicks()),
+                String.valueOf(r.redirectStatus()), orAbsent(r.title()));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);
         }
+    }
+
+    private static String orAbsent(Object value) {
+        return value == null ? "\u0000" : value.toString();
     }
 
     private static String encodeCursor(long id) {

@@ -12,7 +12,14 @@ import java.util.function.UnaryOperator;
  */
 public interface LinkStore {
 
+    /**
+     * The link, read where reads are cheapest: the replica if there is one (falling back to the
+     * primary when the replica lacks the code). May be slightly behind the primary.
+     */
     Optional<Link> findByCode(String code);
+
+    /** The link as the primary has it now: for reads right after a change, and for exact counts. */
+    Optional<Link> findByCodeOnPrimary(String code);
 
     /** The link a repeat of the same create request by the same owner should return. */
     Optional<Link> findByDedupKey(long ownerKeyId, String dedupKey);

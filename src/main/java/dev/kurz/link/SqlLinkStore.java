@@ -44,6 +44,11 @@ public final class SqlLinkStore implements LinkStore {
     }
 
     @Override
+    public Optional<Link> findByCodeOnPrimary(String code) {
+        return withConnection(db.writer(), c -> one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?", code));
+    }
+
+    @Override
     public Optional<Link> findByDedupKey(long ownerKeyId, String dedupKey) {
         // The writer: the caller just lost an insert race and must see the winner's commit.
         return withConnection(db.writer(), c -> {
@@ -129,7 +134,8 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public List<Link> newestFirst(Long beforeId, int limit) {
-        return withConnection(db.reader(), c -> {
+        // The primary: a list must show what the caller just wrote.
+        return withConnection(db.writer(), c -> {
             try (var ps = c.prepareStatement("SELECT " + COLUMNS + " FROM links WHERE id < ? ORDER BY id DESC LIMIT ?")) {
                 ps.setLong(1, beforeId == null ? Long.MAX_VALUE : beforeId);
                 ps.setInt(2, limit);

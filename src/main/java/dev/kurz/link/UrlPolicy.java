@@ -39,7 +39,7 @@ public final class UrlPolicy {
     UrlPolicy(int maxLength, Set<String> schemes, URI baseUrl, Blocklist blocklist) {
         this.maxLength = maxLength;
         this.schemes = Set.copyOf(schemes);
-        this.ownHost = withoutTrailingDot(baseUrl.getHost().toLowerCase(Locale.ROOT));
+        this.ownHost = loopbackAsOne(withoutTrailingDot(baseUrl.getHost().toLowerCase(Locale.ROOT)));
         this.ownPort = effectivePort(baseUrl.getScheme().toLowerCase(Locale.ROOT), baseUrl.getPort());
         this.blocklist = blocklist;
     }
@@ -115,7 +115,7 @@ public final class UrlPolicy {
             throw Problem.invalid(field, "is not a valid URL (" + e.getReason() + ")");
         }
         // "kurz.test." (a fully qualified name) is the same host as "kurz.test".
-        if (withoutTrailingDot(host).equals(ownHost) && pointsAtUs(effectivePort(scheme, port))) {
+        if (loopbackAsOne(withoutTrailingDot(host)).equals(ownHost) && pointsAtUs(effectivePort(scheme, port))) {
             throw Problem.invalid(field, "must not point to this shortener (that would make a loop)");
         }
         if (blocklist.blocks(host)) {
@@ -166,9 +166,19 @@ public final class UrlPolicy {
         return i < s.length() && Character.digit(s.charAt(i), 16) >= 0;
     }
 
-    /** The host in lower-case ASCII (punycode for IDN), or empty if it is not a valid host name. */
+    /**
+     * The host in lower-case ASCII (punycode for IDN), or empty if it is not a valid host name.
+     *
+     * <p>Java's IDN implements IDNA2003, which maps the "deviation" characters ß, ς, ZWJ and ZWNJ
+     * away ({@code faß.de} becomes {@code fass.de}) where browsers, following UTS #46, keep them
+     * ({@code xn--fa-hia.de}): a different domain. Hosts containing them are refused rather than
+     * silently sent somewhere else; their punycode form is accepted.
+     */
     static Optional<String> asciiHost(String host) {
         if (host.isEmpty() || host.length() > 253) {
+            return Optional.empty();
+        }
+        if (host.chars().anyMatch(c -> c == '\u00df' || c == '\u03c2' || c == '\u200c' || c == '\u200d')) {
             return Optional.empty();
         }
         try {
@@ -188,6 +198,13 @@ public final class UrlPolicy {
      */
     static boolean hasUnpairedSurrogate(String s) {
         return s.codePoints().anyMatch(cp -> cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE);
+    }
+
+    /** localhost, 127.x.x.x and [::1] all reach this machine: compare them as one host. */
+    private static String loopbackAsOne(String host) {
+        boolean loopback = host.equals("localhost") || host.endsWith(".localhost") || host.equals("[::1]")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+        return loopback ? "localhost" : host;
     }
 
     private static String withoutTrailingDot(String host) {

@@ -17,8 +17,32 @@ final class CachedLink {
     private final AtomicLong clicks;
 
     CachedLink(Link link) {
+        this(link, link != null && link.maxClicks() != null ? new AtomicLong(link.clicks()) : null);
+    }
+
+    private CachedLink(Link link, AtomicLong clicks) {
         this.link = link;
-        this.clicks = link != null && link.maxClicks() != null ? new AtomicLong(link.clicks()) : null;
+        this.clicks = clicks;
+    }
+
+    /**
+     * A fresh entry that keeps counting where {@code previous} left off: clicks taken on the old
+     * entry while the new one was loading must not be forgotten, so the budget never goes back.
+     */
+    CachedLink continuing(CachedLink previous) {
+        if (clicks != null && previous.clicks != null) {
+            clicks.accumulateAndGet(previous.clicks.get(), Math::max);
+        }
+        return this;
+    }
+
+    /** The same link as a new entry (resets its cache timers), sharing the click budget. */
+    CachedLink renewed() {
+        return this == MISSING ? MISSING : new CachedLink(link, clicks);
+    }
+
+    boolean hasClickLimit() {
+        return clicks != null;
     }
 
     /** Takes one click from the link's budget; false if the budget was already used up. */

@@ -2,6 +2,7 @@ package dev.kurz.redirect;
 
 import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.kurz.click.ClickRecorder;
@@ -28,19 +29,30 @@ import java.util.concurrent.Executor;
  * they commit, which drops the entry here (and an in-flight load of it) and, through L2, on every
  * node. Links with a click limit skip L2, since their running count must come from the database.
  *
+ * <p>Replicas: loads read the replica, except for codes changed in the last {@link #READ_PRIMARY_AFTER_CHANGE}
+ * (here or, via pub/sub, elsewhere), which read the primary: a lagging replica would otherwise hand
+ * back the row the invalidation was meant to drop. Links with a click limit always take their
+ * count from the primary, together with this node's unflushed clicks, and are re-read every two
+ * flush intervals, so other nodes' clicks count against the limit within that time.
+ *
  * <p>Failure: if the database is down, a cached link keeps being served (a re-read that fails
- * keeps the old entry: stale-if-error; writes can't commit meanwhile, so it is the latest
+ * renews the old entry: stale-if-error; writes can't commit meanwhile, so it is the latest
  * committed state unless an invalidation was lost), while a code that isn't cached answers 503.
- * Entries not refreshed for {@link #MAX_IDLE} are dropped.
+ * Entries nobody asked for during {@link #MAX_IDLE} are dropped.
  */
 public final class LinkCache implements LinkChangeListener {
 
     static final Duration MAX_IDLE = Duration.ofHours(1);
+    static final Duration READ_PRIMARY_AFTER_CHANGE = Duration.ofSeconds(30);
 
     private final AsyncLoadingCache<String, CachedLink> cache;
     private final LinkStore store;
     private final ClickRecorder clicks;
     private final L2Cache l2;
+    private final Cache<String, Boolean> recentlyChanged = Caffeine.newBuilder()
+            .expireAfterWrite(READ_PRIMARY_AFTER_CHANGE)
+            .maximumSize(100_000)
+            .build();
 
     public LinkCache(LinkStore store, ClickRecorder clicks, L2Cache l2, Executor loader, Settings settings) {
         this.store = store;
@@ -48,6 +60,7 @@ public final class LinkCache implements LinkChangeListener {
         this.l2 = l2;
         long positiveNanos = Math.max(settings.cacheL1Ttl().toNanos(), MAX_IDLE.toNanos());
         long negativeNanos = settings.cacheNegativeTtl().toNanos();
+        long limitedNanos = 2 * settings.clickFlushInterval().toNanos();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(settings.cacheL1Size())
                 .executor(loader)
@@ -55,7 +68,8 @@ public final class LinkCache implements LinkChangeListener {
                 .expireAfter(new Expiry<String, CachedLink>() {
                     @Override
                     public long expireAfterCreate(String code, CachedLink value, long now) {
-                        return value == CachedLink.MISSING ? negativeNanos : positiveNanos;
+                        return value == CachedLink.MISSING ? negativeNanos
+                                : value.hasClickLimit() ? limitedNanos : positiveNanos;
                     }
 
                     @Override
@@ -76,7 +90,10 @@ public final class LinkCache implements LinkChangeListener {
 
                     @Override
                     public CompletableFuture<CachedLink> asyncReload(String code, CachedLink old, Executor executor) {
-                        return load(code, executor).exceptionally(failure -> old);
+                        // On failure a new entry with the same content: the same instance would
+                        // not reset the entry's timers, and every request would retry at once.
+                        return load(code, executor).thenApply(fresh -> fresh.continuing(old))
+                                .exceptionally(failure -> old.renewed());
                     }
                 });
     }
@@ -88,8 +105,14 @@ public final class LinkCache implements LinkChangeListener {
     }
 
     private CachedLink fromStore(String code) {
-        Link link = clicks.withUnflushed(() -> store.findByCode(code).stream().toList())
-                .stream().findFirst().orElse(null);
+        boolean changedRecently = recentlyChanged.getIfPresent(code) != null;
+        Link link = (changedRecently ? store.findByCodeOnPrimary(code) : store.findByCode(code)).orElse(null);
+        if (link != null && link.maxClicks() != null) {
+            // The budget needs the exact count: the primary's total plus our unflushed clicks,
+            // read as one snapshot against the flusher.
+            link = clicks.withUnflushed(() -> store.findByCodeOnPrimary(code).stream().toList())
+                    .stream().findFirst().orElse(null);
+        }
         if (link == null) {
             return CachedLink.MISSING;
         }
@@ -110,15 +133,20 @@ public final class LinkCache implements LinkChangeListener {
         l2.announce(code);
     }
 
-    /** After a committed write here: evict locally, then everywhere through L2. */
+    /**
+     * After a committed write here: tombstone L2 and tell the other nodes first, then evict
+     * locally, so our own next load can't pick the old entry up from L2 again.
+     */
     @Override
     public void changed(String code) {
-        evict(code);
+        recentlyChanged.put(code, Boolean.TRUE);
         l2.invalidate(code);
+        evict(code);
     }
 
     /** Drops {@code code} from this node's L1 only (another node announced a change). */
     public void evict(String code) {
+        recentlyChanged.put(code, Boolean.TRUE);
         cache.synchronous().invalidate(code);
     }
 

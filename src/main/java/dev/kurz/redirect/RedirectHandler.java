@@ -136,7 +136,14 @@ public final class RedirectHandler {
     }
 
     private void preview(HttpServerRequest request, String code) {
-        blocking.call(() -> links.find(code)).onComplete(ar -> {
+        io.vertx.core.Future<java.util.Optional<Link>> found;
+        try {
+            found = blocking.call(() -> links.find(code));
+        } catch (RuntimeException e) { // rejected while shutting down: still answer
+            Problems.send(request, Problems.from(e));
+            return;
+        }
+        found.onComplete(ar -> {
             if (ar.failed()) {
                 Problems.send(request, Problems.from(ar.cause()));
             } else if (ar.result().isEmpty() || ar.result().get().disabled()) {

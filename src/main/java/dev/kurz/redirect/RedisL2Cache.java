@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failure modes: a lost pub/sub message leaves another node's L1 stale until
  * {@code KURZ_CACHE_L1_TTL}. A database read that takes longer than the tombstone (2 s) can
- * re-insert an old row for up to {@code KURZ_CACHE_L2_TTL}. While Redis is down, invalidations are
- * kept (up to 100,000 codes) and replayed when it is back, so L2 can't serve entries edited during
- * the outage; L1s are bounded by their TTL meanwhile.
+ * re-insert an old row for up to {@code KURZ_CACHE_L2_TTL}. An invalidation that fails (Redis down
+ * or slow) is kept (up to 100,000 codes), retried every second until it lands, and meanwhile this
+ * node treats the code as an L2 miss, so it never reloads the old entry from L2 itself; other
+ * nodes' L1s are bounded by their TTL meanwhile.
  */
 public final class RedisL2Cache implements L2Cache {
 
@@ -56,7 +57,7 @@ public final class RedisL2Cache implements L2Cache {
         this.channel = prefix + "changed";
         this.ttlSeconds = Math.max(1, ttl.toSeconds());
         this.timeoutMillis = timeout.toMillis();
-        redis.onRecovery(this::replayPending);
+        redis.everySecond(this::replayPending);
     }
 
     /** Evicts every code another node announces as changed. */
@@ -66,6 +67,9 @@ public final class RedisL2Cache implements L2Cache {
 
     @Override
     public CompletableFuture<Optional<Link>> get(String code) {
+        if (!pending.isEmpty() && pending.contains(code)) {
+            return CompletableFuture.completedFuture(Optional.empty()); // L2 may still hold the old row
+        }
         return redis.call(c -> c.strings().get(keyPrefix + code)).handle((value, failure) -> {
             if (failure != null || value == null || value.equals(TOMBSTONE)) {
                 return Optional.empty();
@@ -92,10 +96,13 @@ public final class RedisL2Cache implements L2Cache {
 
     @Override
     public void invalidate(String code) {
+        // Both at once (Lettuce pipelines them): the other nodes must hear of the change even if
+        // the tombstone could not be written.
+        var tombstone = redis.call(c -> c.strings().set(keyPrefix + code, TOMBSTONE, SetArgs.Builder.px(TOMBSTONE_MILLIS)));
+        var publish = redis.call(c -> c.base().publish(channel, code));
         try {
-            redis.call(c -> c.strings().set(keyPrefix + code, TOMBSTONE, SetArgs.Builder.px(TOMBSTONE_MILLIS)))
-                    .thenCompose(ok -> redis.call(c -> c.base().publish(channel, code)))
-                    .get(2 * timeoutMillis + 50, TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(tombstone, publish).get(timeoutMillis + 50, TimeUnit.MILLISECONDS);
+            pending.remove(code);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -131,19 +138,18 @@ public final class RedisL2Cache implements L2Cache {
         }
     }
 
+    /** Retries failed invalidations (every second, while any are pending and Redis is usable). */
     private void replayPending() {
-        if (pending.isEmpty()) {
+        if (pending.isEmpty() || !redis.isAvailable()) {
             return;
         }
-        Thread.ofVirtual().name("kurz-redis-replay").start(() -> {
-            int replayed = 0;
-            for (String code : Set.copyOf(pending)) {
-                pending.remove(code);
-                invalidate(code);
-                replayed++;
-            }
+        int before = pending.size();
+        for (String code : Set.copyOf(pending)) {
+            invalidate(code); // removes it from pending when it lands
+        }
+        if (pending.isEmpty()) {
             overflowLogged = false;
-            log.info("replayed {} cache invalidations from the Redis outage", replayed);
-        });
+            log.info("replayed {} cache invalidations that had failed while Redis was unavailable", before);
+        }
     }
 }

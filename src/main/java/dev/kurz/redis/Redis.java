@@ -61,6 +61,8 @@ public final class Redis implements AutoCloseable {
     private final ScheduledExecutorService reconnector;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> tickListeners = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean degraded = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Commands commands;
     private volatile StatefulConnection<String, String> connection;
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
@@ -98,10 +100,17 @@ public final class Redis implements AutoCloseable {
                 .withFailureThreshold(5, 10)
                 .withDelay(Duration.ofSeconds(1))
                 .withSuccessThreshold(2)
-                .onOpen(e -> log.warn("{} is failing; skipping it (serving from memory and the database) until it recovers",
-                        description))
+                // Failsafe reports every half-open -> open transition too; log the outage once.
+                .onOpen(e -> {
+                    if (degraded.compareAndSet(false, true)) {
+                        log.warn("{} is failing; skipping it (serving from memory and the database) until it recovers",
+                                description);
+                    }
+                })
                 .onClose(e -> {
-                    log.info("{} is back; using it again", description);
+                    if (degraded.compareAndSet(true, false)) {
+                        log.info("{} is back; using it again", description);
+                    }
                     recoveryListeners.forEach(Runnable::run);
                 })
                 .build();
@@ -136,6 +145,7 @@ public final class Redis implements AutoCloseable {
             } else if (!breaker.isClosed()) {
                 call(c -> c.base().ping());
             }
+            tickListeners.forEach(Runnable::run);
         } catch (RuntimeException e) {
             log.debug("redis probe failed: {}", e.getMessage()); // keep the schedule alive
         }
@@ -148,17 +158,15 @@ public final class Redis implements AutoCloseable {
         try {
             if (client instanceof RedisClusterClient c) {
                 var conn = c.connect();
-                var async = conn.async();
                 connection = conn;
                 pubSub = c.connectPubSub();
-                commands = new Commands(async, async);
+                commands = new Commands(conn.async(), conn.async());
             } else {
                 var c = (RedisClient) client;
                 var conn = c.connect();
-                var async = conn.async();
                 connection = conn;
                 pubSub = c.connectPubSub();
-                commands = new Commands(async, async);
+                commands = new Commands(conn.async(), conn.async());
             }
             pubSub.addListener(new RedisPubSubAdapter<>() {
                 @Override
@@ -177,6 +185,10 @@ public final class Redis implements AutoCloseable {
             return true;
         } catch (RuntimeException e) {
             log.debug("cannot connect to {}: {}", description, e.getMessage());
+            if (connection != null) { // half-connected: don't leak it, the next try opens a new one
+                connection.close();
+                connection = null;
+            }
             return false;
         }
     }
@@ -213,6 +225,11 @@ public final class Redis implements AutoCloseable {
         if (ps != null) {
             ps.async().subscribe(channel);
         }
+    }
+
+    /** Runs {@code task} once a second on Redis's background thread (must not block long). */
+    public void everySecond(Runnable task) {
+        tickListeners.add(task);
     }
 
     /** Runs {@code listener} whenever Redis becomes usable again after an outage. */

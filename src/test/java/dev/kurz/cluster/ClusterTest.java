@@ -119,20 +119,24 @@ class ClusterTest {
         String code = nodes.get(0).create("""
                 {"url": "https://example.com/shared"}""");
         assertThat(nodes.get(0).get("/" + code).status()).isEqualTo(302); // loads from the DB, fills L2
+        Backends.awaitRedisKey(nodes.get(0).env.get("KURZ_REDIS_URL"), nodes.get(0).env.get("KURZ_REDIS_PREFIX") + "l:" + code);
         long before = nodes.get(2).app.l2Hits();
         assertThat(nodes.get(2).get("/" + code).header("Location")).isEqualTo("https://example.com/shared");
         assertThat(nodes.get(2).app.l2Hits()).isEqualTo(before + 1);
     }
 
     @Test
-    void clickLimitsAreSharedThroughTheDatabase() {
+    void aClickLimitCountsClicksFromEveryNode() {
         String code = nodes.get(0).create("""
                 {"url": "https://example.com/limited", "maxClicks": 4}""");
         assertThat(nodes.get(0).get("/" + code).status()).isEqualTo(302);
+        assertThat(nodes.get(0).get("/" + code).status()).isEqualTo(302);
+        assertThat(nodes.get(1).get("/" + code).status()).isEqualTo(302);
         assertThat(nodes.get(1).get("/" + code).status()).isEqualTo(302);
         nodes.forEach(TestNode::flushClicks);
-        var link = nodes.get(2).get("/api/v1/links/" + code).json();
-        assertThat(link.path("clicks").asLong()).isEqualTo(2);
+        // Node C never saw a click itself: the four it must refuse on came from A and B.
+        assertThat(nodes.get(2).get("/" + code).status()).isEqualTo(410);
+        assertThat(nodes.get(2).get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(4);
     }
 
     /** Polls {@code node} every 5 ms until {@code done}, failing after 5 s; returns the time since {@code start}. */

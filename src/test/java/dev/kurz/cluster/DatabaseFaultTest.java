@@ -51,6 +51,7 @@ class DatabaseFaultTest {
             }
             assertThat(node.get("/health/ready").status()).isEqualTo(503);
             assertThat(node.get("/health/live").status()).isEqualTo(200);
+            assertThat(node.get("/health/serving").status()).isEqualTo(200); // balancers keep it in rotation
             node.get("/not-cached-code", "Accept", "application/json").problem(503);
 
             pg = startPostgres(pgData, port);

@@ -38,6 +38,7 @@ class RedisClusterModeTest {
                 for (int i = 0; i < 30; i++) {
                     String code = a.create("{\"url\": \"https://example.com/c/" + i + "\"}");
                     a.get("/" + code); // fills L2 from the database
+                    Backends.awaitRedisKey(env.get("KURZ_REDIS_URL"), "kurz:l:" + code);
                     long hits = b.app.l2Hits();
                     assertThat(b.get("/" + code).header("Location")).isEqualTo("https://example.com/c/" + i);
                     assertThat(b.app.l2Hits()).as("L2 hit for %s", code).isEqualTo(hits + 1);

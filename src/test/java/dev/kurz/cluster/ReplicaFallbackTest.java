@@ -39,4 +39,28 @@ class ReplicaFallbackTest {
             assertThat(node.count("SELECT count(*) FROM links")).isEqualTo(1); // the primary
         }
     }
+
+    @Test
+    void anEditIsNotUndoneByAReplicaThatStillHasTheOldRow() {
+        var pg = Backends.postgres();
+        String primary = Backends.freshDatabase(pg);
+        String replica = Backends.freshDatabase(pg);
+        TestNode.start(dir.resolve("migrate"), Map.of("KURZ_DB_URL", replica, "KURZ_DB_USER", "postgres")).close();
+        try (var node = TestNode.start(dir.resolve("node"), Map.of("KURZ_DB_URL", primary, "KURZ_DB_USER", "postgres",
+                "KURZ_DB_READ_URL", replica))) {
+            node.create("""
+                    {"url": "https://example.com/old", "alias": "edited"}""");
+            // The replica has caught up with the create, and then lags behind the edit.
+            Backends.execute(replica, "INSERT INTO links (code, url, created_at, updated_at) "
+                    + "VALUES ('edited', 'https://example.com/old', 0, 0)");
+            assertThat(node.get("/edited").header("Location")).isEqualTo("https://example.com/old");
+
+            node.patch("/api/v1/links/edited", """
+                    {"url": "https://example.com/new"}""");
+            assertThat(node.get("/edited").header("Location")).isEqualTo("https://example.com/new");
+            assertThat(node.get("/api/v1/links/edited").json().path("url").asText()).isEqualTo("https://example.com/new");
+            node.delete("/api/v1/links/edited");
+            assertThat(node.get("/edited").status()).isEqualTo(404);
+        }
+    }
 }

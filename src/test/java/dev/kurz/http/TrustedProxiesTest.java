@@ -18,6 +18,8 @@ class TrustedProxiesTest {
         assertThat(proxies.trusts("fd12::5")).isTrue();
         assertThat(proxies.trusts("fe80::1")).isFalse();
         assertThat(proxies.trusts("example.com")).isFalse(); // never resolved
+        assertThat(proxies.trusts("999.1.1.1")).isFalse();   // not a literal, and no DNS lookup
+        assertThat(TrustedProxies.literal("10.0.0.256")).isNull();
         assertThat(TrustedProxies.NONE.trusts("127.0.0.1")).isFalse();
     }
 

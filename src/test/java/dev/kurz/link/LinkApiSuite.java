@@ -94,6 +94,17 @@ abstract class LinkApiSuite {
     }
 
     @Test
+    void aMissingTitleAndTheTitleNullAreDifferentRequests() {
+        Response untitled = node.post("/api/v1/links", """
+                {"url": "https://example.com/titles"}""");
+        Response titledNull = node.post("/api/v1/links", """
+                {"url": "https://example.com/titles", "title": "null"}""");
+        assertThat(untitled.status()).isEqualTo(201);
+        assertThat(titledNull.status()).isEqualTo(201);
+        assertThat(titledNull.json().path("title").asText()).isEqualTo("null");
+    }
+
+    @Test
     void anAliasThatIsTakenIsAConflict() {
         assertThat(node.create("""
                 {"url": "https://example.com/a", "alias": "My-Alias_1"}""")).isEqualTo("My-Alias_1");

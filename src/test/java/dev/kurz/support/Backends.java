@@ -99,6 +99,40 @@ public final class Backends {
         }
     }
 
+    /**
+     * Waits until {@code key} exists in the Redis at {@code url} (standalone or redis-cluster://):
+     * L2 writes are fire-and-forget, so a test must see one land before relying on it.
+     */
+    public static void awaitRedisKey(String url, String key) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+        boolean cluster = url.startsWith("redis-cluster://");
+        String first = url.replaceFirst("^redis(-cluster)?://", "").split(",")[0];
+        var uri = io.lettuce.core.RedisURI.create("redis://" + first);
+        if (cluster) {
+            var client = io.lettuce.core.cluster.RedisClusterClient.create(uri);
+            try (var c = client.connect()) {
+                while (c.sync().exists(key) == 0) {
+                    org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("key %s never written", key)
+                            .isLessThan(deadline);
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                }
+            } finally {
+                client.shutdown();
+            }
+        } else {
+            var client = io.lettuce.core.RedisClient.create(uri);
+            try (var c = client.connect()) {
+                while (c.sync().exists(key) == 0) {
+                    org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("key %s never written", key)
+                            .isLessThan(deadline);
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                }
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
     /** Runs one SQL statement against a PostgreSQL database (test setup and checks). */
     public static void execute(String jdbcUrl, String sql) {
         try (var c = DriverManager.getConnection(jdbcUrl, "postgres", "")) {
