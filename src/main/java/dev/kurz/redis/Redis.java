@@ -17,6 +17,12 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
+import io.lettuce.core.api.async.RedisKeyAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.util.function.Supplier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +59,13 @@ public final class Redis implements AutoCloseable {
     /** The async command views kurz uses; for a cluster they route by key. */
     public record Commands(RedisStringAsyncCommands<String, String> strings, BaseRedisAsyncCommands<String, String> base) {}
 
+    /** Views with binary values (rate-limit bucket state); for a cluster they route by key. */
+    public record BinaryCommands(RedisScriptingAsyncCommands<String, byte[]> scripting,
+                                 RedisStringAsyncCommands<String, byte[]> strings,
+                                 RedisKeyAsyncCommands<String, byte[]> keys) {}
+
+    private static final RedisCodec<String, byte[]> BINARY = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
     private final String description;
     private final ClientResources resources;
     private final AbstractRedisClient client;
@@ -62,7 +75,9 @@ public final class Redis implements AutoCloseable {
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
     private volatile Commands commands;
+    private volatile BinaryCommands binaryCommands;
     private volatile StatefulConnection<String, String> connection;
+    private volatile StatefulConnection<String, byte[]> binaryConnection;
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
 
     private record Subscription(String channel, Consumer<String> onMessage) {}
@@ -149,15 +164,23 @@ public final class Redis implements AutoCloseable {
             if (client instanceof RedisClusterClient c) {
                 var conn = c.connect();
                 var async = conn.async();
+                var binary = c.connect(BINARY);
+                var binaryAsync = binary.async();
                 connection = conn;
+                binaryConnection = binary;
                 pubSub = c.connectPubSub();
+                binaryCommands = new BinaryCommands(binaryAsync, binaryAsync, binaryAsync);
                 commands = new Commands(async, async);
             } else {
                 var c = (RedisClient) client;
                 var conn = c.connect();
                 var async = conn.async();
+                var binary = c.connect(BINARY);
+                var binaryAsync = binary.async();
                 connection = conn;
+                binaryConnection = binary;
                 pubSub = c.connectPubSub();
+                binaryCommands = new BinaryCommands(binaryAsync, binaryAsync, binaryAsync);
                 commands = new Commands(async, async);
             }
             pubSub.addListener(new RedisPubSubAdapter<>() {
@@ -206,6 +229,39 @@ public final class Redis implements AutoCloseable {
         });
     }
 
+    /**
+     * The binary-valued commands, or null while not connected. Calls made on them directly bypass
+     * the circuit breaker: wrap them in {@link #guard}.
+     */
+    public BinaryCommands binary() {
+        return binaryCommands;
+    }
+
+    /**
+     * Runs an operation made of Redis commands (e.g. a library's compare-and-swap) through the
+     * circuit breaker, like {@link #call}: fails at once while Redis is unavailable, and its
+     * outcome counts towards opening or closing the breaker.
+     */
+    public <T> CompletableFuture<T> guard(Supplier<CompletableFuture<T>> operation) {
+        if (commands == null || binaryCommands == null || !breaker.tryAcquirePermit()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(description + " is not available"));
+        }
+        CompletableFuture<T> result;
+        try {
+            result = operation.get();
+        } catch (RuntimeException e) {
+            breaker.recordException(e);
+            return CompletableFuture.failedFuture(e);
+        }
+        return result.whenComplete((value, failure) -> {
+            if (failure == null) {
+                breaker.recordSuccess();
+            } else {
+                breaker.recordException(failure);
+            }
+        });
+    }
+
     /** Delivers every message on {@code channel} to {@code onMessage}, across reconnects. */
     public void subscribe(String channel, Consumer<String> onMessage) {
         subscriptions.add(new Subscription(channel, onMessage));
@@ -238,6 +294,9 @@ public final class Redis implements AutoCloseable {
             }
             if (connection != null) {
                 connection.close();
+            }
+            if (binaryConnection != null) {
+                binaryConnection.close();
             }
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         } finally {
