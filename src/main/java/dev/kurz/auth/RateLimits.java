@@ -19,6 +19,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -97,7 +98,7 @@ public final class RateLimits {
     private final TimeMeter time;
     private final Map<Budget, Limit> limits = new EnumMap<>(Budget.class);
     private final Redis redis;
-    private final AsyncProxyManager<String> shared;
+    private final AsyncProxyManager<Object> shared;
     private final String redisPrefix;
     private final long sharedTimeoutMillis;
 
@@ -238,22 +239,26 @@ public final class RateLimits {
         return (nanos + 999_999_999L) / 1_000_000_000L;
     }
 
-    /** Bucket4j's view of Redis: our binary connection, whose liveness {@link Redis#guard} checks. */
-    private static RedisApi<String> redisApi(Redis redis) {
+    /**
+     * Bucket4j's view of Redis: our binary connection, whose liveness {@link Redis#guard} checks.
+     * Typed on Object because Bucket4j passes keys as a generic {@code Object[]}, which a
+     * {@code RedisApi<String>} would fail to cast to {@code String[]}.
+     */
+    private static RedisApi<Object> redisApi(Redis redis) {
         return new RedisApi<>() {
             @Override
-            public <V> RedisFuture<V> eval(String script, ScriptOutputType type, String[] keys, byte[][] args) {
-                return redis.binary().scripting().eval(script, type, keys, args);
+            public <V> RedisFuture<V> eval(String script, ScriptOutputType type, Object[] keys, byte[][] args) {
+                return redis.binary().scripting().eval(script, type, Arrays.copyOf(keys, keys.length, String[].class), args);
             }
 
             @Override
-            public RedisFuture<byte[]> get(String key) {
-                return redis.binary().strings().get(key);
+            public RedisFuture<byte[]> get(Object key) {
+                return redis.binary().strings().get((String) key);
             }
 
             @Override
-            public RedisFuture<?> delete(String key) {
-                return redis.binary().keys().del(key);
+            public RedisFuture<?> delete(Object key) {
+                return redis.binary().keys().del((String) key);
             }
         };
     }
