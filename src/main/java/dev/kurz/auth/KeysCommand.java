@@ -38,7 +38,7 @@ public final class KeysCommand {
                         out.println();
                         out.println(issued.secret());
                         out.println();
-                        out.println("Use it as: Authorization: Bearer " + issued.secret().substring(0, 8) + "...");
+                        out.println("Send it as the header: Authorization: Bearer <the key above>");
                     }
                     yield 0;
                 }

@@ -13,6 +13,7 @@ import dev.kurz.link.Link;
 import dev.kurz.link.LinkService;
 import dev.kurz.link.ShortCodes;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -66,8 +67,25 @@ public final class PasswordUnlock {
         String reserved = ShortCodes.RESERVED.stream().map(Pattern::quote).collect(Collectors.joining("|"));
         router.postWithRegex("/(?!(?i:" + reserved + ")$)(?<code>[A-Za-z0-9_-]{1," + ShortCodes.MAX_ALIAS + "})")
                 .consumes(FORM)
-                .handler(BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES))
+                .handler(body())
                 .handler(this::unlock);
+    }
+
+    /**
+     * Reads the form, up to {@link #MAX_FORM_BYTES} (413 beyond). Vert.x decodes form bodies as
+     * they arrive and reports a malformed one (a bad {@code %} escape) as a raw Netty exception on
+     * the request, which would answer 500: it is the client's mistake, so it is a 400 here.
+     */
+    private static Handler<RoutingContext> body() {
+        BodyHandler reader = BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES);
+        return ctx -> {
+            reader.handle(ctx);
+            ctx.request().exceptionHandler(failure -> {
+                if (!ctx.failed() && !ctx.response().ended()) {
+                    ctx.fail(Problem.invalid("password", "the form body is not valid application/x-www-form-urlencoded"));
+                }
+            });
+        };
     }
 
     /** What a password attempt came to. */
