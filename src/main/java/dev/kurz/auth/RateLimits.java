@@ -110,6 +110,8 @@ public final class RateLimits {
         final Cache<String, Bucket> buckets;
         final Cache<String, Long> exhaustedUntil;
         final CompletableFuture<Verdict> allowed;
+        // Kept, not written inline at the call: a lambda using fields is a new object per call.
+        final java.util.function.Function<String, Bucket> newBucket;
 
         Limit(Budget budget, Rate rate) {
             this.budget = budget;
@@ -122,6 +124,8 @@ public final class RateLimits {
                     .expireAfterAccess(rate.period()).build();
             this.exhaustedUntil = Caffeine.newBuilder().maximumSize(MAX_CLIENTS_PER_BUDGET)
                     .expireAfterWrite(rate.period()).build();
+            this.newBucket = s -> Bucket.builder().addLimit(configuration.getBandwidths()[0])
+                    .withCustomTimePrecision(time).build();
             this.allowed = CompletableFuture.completedFuture(
                     new Verdict(budget, true, rate.tokens(), windowSeconds(), rate.tokens(), 0, 0));
         }
@@ -131,8 +135,7 @@ public final class RateLimits {
         }
 
         Bucket local(String subject) {
-            return buckets.get(subject, s -> Bucket.builder().addLimit(configuration.getBandwidths()[0])
-                    .withCustomTimePrecision(time).build());
+            return buckets.get(subject, newBucket);
         }
 
         Verdict verdict(ConsumptionProbe probe) {
