@@ -1,5 +1,9 @@
 package dev.kurz;
 
+import dev.kurz.auth.ApiKeys;
+import dev.kurz.auth.Authenticator;
+import dev.kurz.auth.PasswordHasher;
+import dev.kurz.auth.RateLimits;
 import dev.kurz.click.ClickFlusher;
 import dev.kurz.click.ClickRecorder;
 import dev.kurz.click.SqlClickStore;
@@ -18,6 +22,7 @@ import dev.kurz.link.SqlLinkStore;
 import dev.kurz.link.UrlPolicy;
 import dev.kurz.redirect.L2Cache;
 import dev.kurz.redirect.LinkCache;
+import dev.kurz.redirect.PasswordUnlock;
 import dev.kurz.redirect.RedirectHandler;
 import dev.kurz.redirect.RedisL2Cache;
 import dev.kurz.redis.Redis;
@@ -49,10 +54,11 @@ public final class App implements AutoCloseable {
     private final WebServer server;
     private final LinkCache cache;
     private final Redis redis;
+    private final ApiKeys apiKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private App(Settings settings, Database db, Blocking blocking, ClickFlusher flusher, Health health, Vertx vertx,
-                WebServer server, LinkCache cache, Redis redis) {
+                WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
@@ -62,6 +68,7 @@ public final class App implements AutoCloseable {
         this.server = server;
         this.cache = cache;
         this.redis = redis;
+        this.apiKeys = apiKeys;
     }
 
     /** Opens the database (migrating it), wires the features and starts serving HTTP. */
@@ -81,18 +88,25 @@ public final class App implements AutoCloseable {
         if (l2 instanceof RedisL2Cache redisL2) {
             redisL2.subscribe(cache::evict);
         }
-        var links = new LinkService(store, minter, UrlPolicy.from(settings, clock), recorder, cache, clock);
-        var redirects = new RedirectHandler(cache, recorder, links, blocking, clock, settings.baseUrl(),
-                settings.redirectMaxAge());
+        int cores = Runtime.getRuntime().availableProcessors();
+        var apiKeys = new ApiKeys(db, clock);
+        var authenticator = new Authenticator(apiKeys);
+        var limits = new RateLimits(settings, redis, clock);
+        var passwords = new PasswordHasher(Math.max(2, cores));
+        var links = new LinkService(store, minter, UrlPolicy.from(settings, clock), recorder, cache, passwords,
+                settings.anonymousCreate(), clock);
+        var redirects = new RedirectHandler(cache, limits, settings.trustedProxies(), recorder, links, blocking, clock,
+                settings.baseUrl(), settings.redirectMaxAge());
         var health = new Health(db, blocking);
 
-        int cores = Runtime.getRuntime().availableProcessors();
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(cores)
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         Router router = Router.router(vertx);
         health.mount(router);
-        new LinkRoutes(links, blocking, clock, settings.baseUrl(), settings.maxBodyBytes()).mount(router);
+        new LinkRoutes(links, authenticator, limits, settings.trustedProxies(), blocking, clock, settings.baseUrl(),
+                settings.maxBodyBytes()).mount(router);
+        new PasswordUnlock(cache, links, limits, settings.trustedProxies(), recorder, blocking, clock).mount(router);
         new SitePages(settings.baseUrl()).mount(router);
         Problems.mount(router, settings.maxBodyBytes());
 
@@ -106,7 +120,16 @@ public final class App implements AutoCloseable {
                 });
         log.info("kurz {} serving on port {} with {}{}", version(), server.port(), db.description(),
                 redis == null ? ", no Redis" : ", " + redis.description());
-        return new App(settings, db, blocking, flusher, health, vertx, server, cache, redis);
+        if (!apiKeys.hasActiveAdmin()) {
+            log.info("No admin API key exists yet. Create the first one (it is shown once) with: "
+                    + "kurz keys create --name admin --role admin");
+        }
+        return new App(settings, db, blocking, flusher, health, vertx, server, cache, redis, apiKeys);
+    }
+
+    /** The installation's API keys (the same store {@code kurz keys} uses). */
+    public ApiKeys apiKeys() {
+        return apiKeys;
     }
 
     /** The port the node listens on (useful with {@code KURZ_PORT=0}). */

@@ -1,9 +1,11 @@
 package dev.kurz;
 
+import dev.kurz.auth.KeysCommand;
 import dev.kurz.config.Setting;
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
 import java.time.Clock;
+import java.util.Arrays;
 
 /** Reads the settings and runs a subcommand. Nothing else lives here. */
 public final class Main {
@@ -27,6 +29,8 @@ public final class Main {
                     System.out.println("kurz: schema is up to date (" + db.description() + ")");
                 }
             }
+            case "keys" -> System.exit(KeysCommand.run(Arrays.asList(args).subList(1, args.length), settings,
+                    Clock.systemUTC(), System.out, System.err));
             case "version", "--version" -> System.out.println("kurz " + App.version());
             case "help", "--help", "-h" -> help();
             default -> {
@@ -57,6 +61,8 @@ public final class Main {
                 commands:
                   serve     run an HTTP node (settings from KURZ_* environment variables)
                   migrate   create or upgrade the database schema, then exit
+                  keys      manage API keys: keys create --name NAME [--role admin|user], keys list,
+                            keys revoke ID (same database settings as serve)
                   version   print the version
 
                 settings:""");

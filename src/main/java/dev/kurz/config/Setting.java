@@ -75,6 +75,18 @@ public record Setting(String name, String defaultValue, String description) {
             + "sending traffic first (set it to the balancer's check interval x fall count, e.g. 3s).");
     public static final Setting TRUSTED_PROXIES = new Setting("KURZ_TRUSTED_PROXIES", "",
             "Comma-separated IPs/CIDRs of proxies (e.g. HAProxy) whose X-Forwarded-For is believed; others' is ignored.");
+    public static final Setting ANONYMOUS_CREATE = new Setting("KURZ_ANONYMOUS_CREATE", "true",
+            "Whether links may be created without an API key (true/false); anonymous links can't be edited or deleted.");
+    public static final Setting RATE_CREATE = new Setting("KURZ_RATE_CREATE", "20/1m",
+            "Anonymous link creations allowed per client IP, as count/period (e.g. 20/1m), or off.");
+    public static final Setting RATE_CREATE_PER_KEY = new Setting("KURZ_RATE_CREATE_PER_KEY", "600/1m",
+            "Link creations allowed per user API key (admin keys are not limited), as count/period, or off.");
+    public static final Setting RATE_REDIRECT = new Setting("KURZ_RATE_REDIRECT", "1200/1m",
+            "Short-link requests (redirects, previews, password forms) allowed per client IP, as count/period, or off.");
+    public static final Setting RATE_NOT_FOUND = new Setting("KURZ_RATE_NOT_FOUND", "60/1m",
+            "Unknown-code answers (404) allowed per client IP before its uncached lookups get 429, as count/period, or off.");
+    public static final Setting RATE_PASSWORD = new Setting("KURZ_RATE_PASSWORD", "10/5m",
+            "Password attempts on protected links allowed per client IP, as count/period, or off.");
     public static final Setting LOG_LEVEL = new Setting("KURZ_LOG_LEVEL", "INFO",
             "Log level: ERROR, WARN, INFO, DEBUG or TRACE (read by the logging configuration).");
 
@@ -83,5 +95,6 @@ public record Setting(String name, String defaultValue, String description) {
             DB_PASSWORD_FILE, DB_READ_URL, DB_POOL_SIZE, DB_CONNECT_TIMEOUT, REDIS_URL, REDIS_TIMEOUT, REDIS_PREFIX,
             CLICK_FLUSH_MS, CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
-            SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, LOG_LEVEL);
+            SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, ANONYMOUS_CREATE, RATE_CREATE, RATE_CREATE_PER_KEY,
+            RATE_REDIRECT, RATE_NOT_FOUND, RATE_PASSWORD, LOG_LEVEL);
 }

@@ -48,7 +48,13 @@ public record Settings(
         int idBlockSize,
         Duration shutdownGrace,
         Duration drainDelay,
-        TrustedProxies trustedProxies) {
+        TrustedProxies trustedProxies,
+        boolean anonymousCreate,
+        Rate rateCreate,
+        Rate rateCreatePerKey,
+        Rate rateRedirect,
+        Rate rateNotFound,
+        Rate ratePassword) {
 
     public Settings {
         allowedSchemes = Set.copyOf(allowedSchemes);
@@ -106,7 +112,13 @@ public record Settings(
                 p.integer(Setting.ID_BLOCK_SIZE, 1, 1_000_000),
                 p.duration(Setting.SHUTDOWN_GRACE, Duration.ZERO, Duration.ofMinutes(10)),
                 p.duration(Setting.DRAIN_DELAY, Duration.ZERO, Duration.ofMinutes(5)),
-                p.trustedProxies(Setting.TRUSTED_PROXIES));
+                p.trustedProxies(Setting.TRUSTED_PROXIES),
+                p.bool(Setting.ANONYMOUS_CREATE),
+                p.rate(Setting.RATE_CREATE),
+                p.rate(Setting.RATE_CREATE_PER_KEY),
+                p.rate(Setting.RATE_REDIRECT),
+                p.rate(Setting.RATE_NOT_FOUND),
+                p.rate(Setting.RATE_PASSWORD));
     }
 
     /** The same settings with some variables replaced; handy for tests and subcommands. */
@@ -118,6 +130,7 @@ public record Settings(
 
     private record Parser(Map<String, String> env) {
         private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+        private static final Pattern RATE = Pattern.compile("(\\d{1,9})/(\\d{1,9}(?:ms|s|m|h|d))");
 
         String text(Setting s) {
             String v = env.get(s.name());
@@ -143,7 +156,10 @@ public record Settings(
         }
 
         Duration duration(Setting s, Duration min, Duration max) {
-            String v = text(s).toLowerCase(Locale.ROOT);
+            return duration(s, text(s).toLowerCase(Locale.ROOT), min, max);
+        }
+
+        private static Duration duration(Setting s, String v, Duration min, Duration max) {
             Matcher m = DURATION.matcher(v);
             if (!m.matches()) {
                 throw bad(s, v, "a duration such as 500ms, 10s, 5m, 1h or 1d");
@@ -160,6 +176,29 @@ public record Settings(
                 throw bad(s, v, "a duration from " + min + " to " + max);
             }
             return d;
+        }
+
+        boolean bool(Setting s) {
+            String v = text(s).toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw bad(s, v, "true or false");
+            };
+        }
+
+        Rate rate(Setting s) {
+            String v = text(s).toLowerCase(Locale.ROOT);
+            if (v.equals("off")) {
+                return Rate.OFF;
+            }
+            Matcher m = RATE.matcher(v);
+            long tokens = m.matches() ? Long.parseLong(m.group(1)) : 0;
+            if (tokens < 1) {
+                throw bad(s, v, "count/period such as 20/1m or 600/1h (count at least 1), or off");
+            }
+            Duration period = duration(s, m.group(2), Duration.ofMillis(1), Duration.ofDays(1));
+            return new Rate(tokens, period);
         }
 
         URI baseUrl(Setting s) {

@@ -1,6 +1,7 @@
 package dev.kurz.http;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A request kurz refuses or cannot serve, carrying what the client needs to know. Thrown by any
@@ -19,15 +20,22 @@ public final class Problem extends RuntimeException {
     private final String title;
     private final List<FieldError> errors;
     private final Integer retryAfterSeconds;
+    private final Map<String, String> headers;
 
     private Problem(int status, String type, String title, String detail, List<FieldError> errors,
                     Integer retryAfterSeconds) {
+        this(status, type, title, detail, errors, retryAfterSeconds, Map.of());
+    }
+
+    private Problem(int status, String type, String title, String detail, List<FieldError> errors,
+                    Integer retryAfterSeconds, Map<String, String> headers) {
         super(detail, null, false, false); // no stack trace: these are answers, not bugs
         this.status = status;
         this.type = "urn:kurz:problem:" + type;
         this.title = title;
         this.errors = List.copyOf(errors);
         this.retryAfterSeconds = retryAfterSeconds;
+        this.headers = Map.copyOf(headers);
     }
 
     public static Problem invalid(List<FieldError> errors) {
@@ -74,6 +82,34 @@ public final class Problem extends RuntimeException {
                 "the request body is larger than " + limitBytes + " bytes", List.of(), null);
     }
 
+    /**
+     * The request needs an API key, or its key is not valid. {@code error} is the RFC 6750 error
+     * code for {@code WWW-Authenticate}: {@code invalid_request} (a malformed header) or
+     * {@code invalid_token}; null when no credentials were sent at all.
+     */
+    public static Problem unauthorized(String detail, String error) {
+        String challenge = "Bearer realm=\"kurz\"" + (error == null ? "" : ", error=\"" + error + "\"");
+        return new Problem(401, "unauthorized", "Unauthorized", detail, List.of(), null,
+                Map.of("WWW-Authenticate", challenge));
+    }
+
+    /** The caller is known but may not do this (someone else's link, an admin-only change). */
+    public static Problem forbidden(String detail) {
+        return new Problem(403, "forbidden", "Forbidden", detail, List.of(), null);
+    }
+
+    /** A password-protected link asked for without its password. */
+    public static Problem passwordRequired(String code) {
+        return new Problem(403, "password-required", "Password required",
+                "this link is password-protected; POST its password as the form field 'password' to /" + code,
+                List.of(), null);
+    }
+
+    /** Over a rate limit; {@code headers} carry the {@code RateLimit-*} fields. */
+    public static Problem tooManyRequests(String detail, int retryAfterSeconds, Map<String, String> headers) {
+        return new Problem(429, "rate-limited", "Too Many Requests", detail, List.of(), retryAfterSeconds, headers);
+    }
+
     public static Problem unavailable(String detail, int retryAfterSeconds) {
         return new Problem(503, "unavailable", "Service Unavailable", detail, List.of(), retryAfterSeconds);
     }
@@ -113,6 +149,11 @@ public final class Problem extends RuntimeException {
 
     public List<FieldError> errors() {
         return errors;
+    }
+
+    /** Extra response headers this answer needs ({@code WWW-Authenticate}, {@code RateLimit-*}). */
+    public Map<String, String> headers() {
+        return headers;
     }
 
     /** Seconds for a {@code Retry-After} header, or null for none. */

@@ -86,6 +86,7 @@ public final class Problems {
         if (problem.retryAfterSeconds() != null) {
             response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(problem.retryAfterSeconds()));
         }
+        problem.headers().forEach(response::putHeader);
         if (problem.status() == 405) {
             response.putHeader(HttpHeaders.ALLOW, allowed(request.path()));
         }
@@ -105,6 +106,9 @@ public final class Problems {
         }
         if (path.startsWith("/api/v1/links/")) {
             return "GET, PATCH, DELETE";
+        }
+        if (path.length() > 1 && path.indexOf('/', 1) < 0 && !path.endsWith("+")) {
+            return "GET, HEAD, POST"; // a short link: POST is its password form
         }
         return "GET";
     }

@@ -44,9 +44,12 @@ public final class SitePages {
                 <code>maxClicks</code>, <code>redirectStatus</code> (301, 302, 307 or 308).</p>
                 <h2>Look, edit, delete</h2>
                 <pre>curl -s %1$s/api/v1/links/CODE
-                curl -s -X PATCH %1$s/api/v1/links/CODE -H 'Content-Type: application/json' -d '{"disabled": true}'
-                curl -s -X DELETE %1$s/api/v1/links/CODE
-                curl -s '%1$s/api/v1/links?limit=50'</pre>
+                curl -s -X PATCH %1$s/api/v1/links/CODE -H "Authorization: Bearer $KEY" \
+                  -H 'Content-Type: application/json' -d '{"title": "New title"}'
+                curl -s -X DELETE %1$s/api/v1/links/CODE -H "Authorization: Bearer $KEY"
+                curl -s '%1$s/api/v1/links?limit=50' -H "Authorization: Bearer $KEY"</pre>
+                <p>Editing, deleting and listing need an API key (<code>kurz keys create</code>);
+                links made without one can't be changed.</p>
                 <p>Add <code>+</code> to a short link (<code>%1$s/CODE+</code>) to see where it goes
                 without following it.</p>
                 """.formatted(b));

@@ -3,6 +3,9 @@ package dev.kurz.link;
 /**
  * A short link as stored. Times are epoch milliseconds; {@code null} means "not set".
  *
+ * @param passwordProtected whether the redirect asks for a password first; the hash itself stays
+ *                          in the database (never in caches), see {@link LinkStore#passwordHash}
+ *
  * @param clicks total clicks known when this value was read (flushed, plus this node's
  *               unflushed counts where the reader added them)
  */
@@ -18,6 +21,7 @@ public record Link(
         Long maxClicks,
         int redirectStatus,
         boolean disabled,
+        boolean passwordProtected,
         long clicks) {
 
     /** Owner id of links created without an API key. */
@@ -33,6 +37,6 @@ public record Link(
 
     public Link withClicks(long total) {
         return new Link(id, code, url, title, ownerKeyId, createdAt, updatedAt, expiresAt, maxClicks,
-                redirectStatus, disabled, total);
+                redirectStatus, disabled, passwordProtected, total);
     }
 }

@@ -22,28 +22,46 @@ final class LinkRequests {
 
     static final Set<Integer> REDIRECT_STATUSES = Set.of(301, 302, 307, 308);
     static final int MAX_TITLE = 512;
+    static final int MIN_PASSWORD = 4;
+    static final int MAX_PASSWORD = 256;
     private static final Set<String> CREATE_FIELDS =
-            Set.of("url", "alias", "expiresAt", "maxClicks", "redirectStatus", "title", "forceNew");
+            Set.of("url", "alias", "expiresAt", "maxClicks", "redirectStatus", "title", "forceNew", "password");
     private static final Set<String> PATCH_FIELDS =
-            Set.of("url", "title", "expiresAt", "maxClicks", "redirectStatus", "disabled");
+            Set.of("url", "title", "expiresAt", "maxClicks", "redirectStatus", "disabled", "password");
 
-    /** A validated create request; the URL is still raw (the service normalises it). */
+    /**
+     * A validated create request; the URL is still raw (the service normalises it). {@code password}
+     * is the plain text (the service hashes it) or null; {@code toString} hides it.
+     */
     record Create(String url, String alias, Long expiresAt, Long maxClicks, int redirectStatus, String title,
-                  boolean forceNew) {}
+                  boolean forceNew, String password) {
+        @Override
+        public String toString() {
+            return "Create[url=" + url + ", alias=" + alias + ", password=" + (password == null ? "none" : "***") + "]";
+        }
+    }
 
     /**
      * A validated PATCH: a field is changed only if its {@code *Set} flag is true; for nullable
-     * fields a null value clears it (JSON merge-patch semantics).
+     * fields a null value clears it (JSON merge-patch semantics). A null {@code password} with
+     * {@code passwordSet} removes the password.
      */
     record Patch(String url, boolean titleSet, String title, boolean expiresAtSet, Long expiresAt,
-                 boolean maxClicksSet, Long maxClicks, Integer redirectStatus, Boolean disabled) {
+                 boolean maxClicksSet, Long maxClicks, Integer redirectStatus, Boolean disabled,
+                 boolean passwordSet, String password) {
+
+        @Override
+        public String toString() {
+            return "Patch[url=" + url + ", disabled=" + disabled + ", password=" + (passwordSet ? "***" : "unchanged") + "]";
+        }
 
         Link applyTo(Link l, String normalizedUrl, long now) {
             return new Link(l.id(), l.code(), normalizedUrl != null ? normalizedUrl : l.url(),
                     titleSet ? title : l.title(), l.ownerKeyId(), l.createdAt(), now,
                     expiresAtSet ? expiresAt : l.expiresAt(), maxClicksSet ? maxClicks : l.maxClicks(),
                     redirectStatus != null ? redirectStatus : l.redirectStatus(),
-                    disabled != null ? disabled : l.disabled(), l.clicks());
+                    disabled != null ? disabled : l.disabled(),
+                    passwordSet ? password != null : l.passwordProtected(), l.clicks());
         }
     }
 
@@ -62,9 +80,10 @@ final class LinkRequests {
         Integer status = r.redirectStatus();
         String title = r.title();
         Boolean forceNew = r.bool("forceNew");
+        String password = r.password();
         r.finish();
         return new Create(url, alias, expiresAt, maxClicks, status == null ? 302 : status, title,
-                forceNew != null && forceNew);
+                forceNew != null && forceNew, password);
     }
 
     static Patch patch(JsonNode body, long now) {
@@ -84,9 +103,10 @@ final class LinkRequests {
         if (r.has("disabled") && disabled == null && !r.hasError("disabled")) {
             r.error("disabled", "must not be null");
         }
+        String password = r.password();
         r.finish();
         return new Patch(url, r.has("title"), title, r.has("expiresAt"), expiresAt, r.has("maxClicks"), maxClicks,
-                status, disabled);
+                status, disabled, r.has("password"), password);
     }
 
     /** Field access that records errors instead of throwing at the first one. */
@@ -153,6 +173,29 @@ final class LinkRequests {
                 error("title", "must be valid Unicode text (it has an unpaired surrogate)");
             }
             return t;
+        }
+
+        /** The error messages never echo the password. */
+        String password() {
+            JsonNode n = body.get("password");
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isTextual()) {
+                error("password", "must be a string");
+                return null;
+            }
+            String p = n.textValue();
+            if (p.length() < MIN_PASSWORD || p.length() > MAX_PASSWORD) {
+                error("password", "must be " + MIN_PASSWORD + " to " + MAX_PASSWORD + " characters long");
+            } else if (p.chars().anyMatch(Character::isISOControl)) {
+                error("password", "must not contain control characters");
+            } else if (UrlPolicy.hasUnpairedSurrogate(p)) {
+                error("password", "must be valid Unicode text (it has an unpaired surrogate)");
+            } else {
+                return p;
+            }
+            return null;
         }
 
         Boolean bool(String field) {

@@ -1,8 +1,14 @@
 package dev.kurz.link;
 
+import dev.kurz.auth.Authenticator;
+import dev.kurz.auth.Caller;
+import dev.kurz.auth.RateLimits;
+import dev.kurz.auth.RateLimits.Budget;
+import dev.kurz.auth.RateLimits.Verdict;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Json;
 import dev.kurz.http.Problem;
+import dev.kurz.http.TrustedProxies;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -16,7 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * The link API under {@code /api/v1/links}. Handlers run on the event loop only long enough to
- * hand the request to a virtual thread; parsing, validation and the store run there.
+ * hand the request to a virtual thread; authentication, rate limits, parsing, validation and the
+ * store run there, in that order (so an unauthenticated or throttled request costs no parsing).
  */
 public final class LinkRoutes {
 
@@ -25,13 +32,20 @@ public final class LinkRoutes {
     private static final String BASE = "/api/v1/links";
 
     private final LinkService links;
+    private final Authenticator auth;
+    private final RateLimits limits;
+    private final TrustedProxies proxies;
     private final Blocking blocking;
     private final Clock clock;
     private final URI baseUrl;
     private final int maxBodyBytes;
 
-    public LinkRoutes(LinkService links, Blocking blocking, Clock clock, URI baseUrl, int maxBodyBytes) {
+    public LinkRoutes(LinkService links, Authenticator auth, RateLimits limits, TrustedProxies proxies,
+                      Blocking blocking, Clock clock, URI baseUrl, int maxBodyBytes) {
         this.links = links;
+        this.auth = auth;
+        this.limits = limits;
+        this.proxies = proxies;
         this.blocking = blocking;
         this.clock = clock;
         this.baseUrl = baseUrl;
@@ -66,32 +80,72 @@ public final class LinkRoutes {
         };
     }
 
+    /** A create's outcome and the budget it spent, for the {@code RateLimit-*} headers. */
+    private record CreateResult(LinkService.Created created, Verdict verdict) {}
+
     private void create(RoutingContext ctx) {
         var bytes = ctx.body().buffer();
-        respond(ctx, blocking.call(() -> links.create(LinkRequests.create(Json.parse(bytes), clock.millis()), Link.ANONYMOUS)),
-                created -> {
-                    String code = created.link().code();
-                    ctx.response().putHeader(HttpHeaders.LOCATION, BASE + "/" + code);
-                    Json.send(ctx.response(), created.existed() ? 200 : 201, LinkView.of(created.link(), baseUrl));
-                });
+        List<String> authorization = authorization(ctx);
+        String client = proxies.clientAddress(ctx.request());
+        respond(ctx, blocking.call(() -> {
+            Caller caller = auth.authenticate(authorization);
+            links.checkMayCreate(caller);
+            Verdict verdict = spendCreateBudget(caller, client);
+            var request = LinkRequests.create(Json.parse(bytes), clock.millis());
+            return new CreateResult(links.create(caller, request), verdict);
+        }), result -> {
+            String code = result.created().link().code();
+            if (result.verdict() != null) {
+                result.verdict().headers().forEach(ctx.response()::putHeader);
+            }
+            ctx.response().putHeader(HttpHeaders.LOCATION, BASE + "/" + code);
+            Json.send(ctx.response(), result.created().existed() ? 200 : 201, LinkView.of(result.created().link(), baseUrl));
+        });
+    }
+
+    /**
+     * Anonymous creates spend the client address's budget, user keys their own; admin keys (the
+     * operator's tools) are not limited. Null when no budget applies. Blocks: virtual thread only.
+     */
+    private Verdict spendCreateBudget(Caller caller, String client) {
+        if (caller.isAdmin()) {
+            return null;
+        }
+        Budget budget = caller.isAnonymous() ? Budget.CREATE_PER_IP : Budget.CREATE_PER_KEY;
+        if (!limits.enabled(budget)) {
+            return null;
+        }
+        Verdict verdict = limits.consume(budget, caller.isAnonymous() ? client : Long.toString(caller.keyId()), false)
+                .join();
+        if (!verdict.allowed()) {
+            throw verdict.problem();
+        }
+        return verdict;
     }
 
     private void get(RoutingContext ctx) {
         String code = code(ctx);
-        respond(ctx, blocking.call(() -> links.get(code)), link -> Json.send(ctx.response(), 200, LinkView.of(link, baseUrl)));
+        List<String> authorization = authorization(ctx);
+        respond(ctx, blocking.call(() -> links.get(auth.authenticate(authorization), code)),
+                link -> Json.send(ctx.response(), 200, LinkView.of(link, baseUrl)));
     }
 
     private void update(RoutingContext ctx) {
         String code = code(ctx);
         var bytes = ctx.body().buffer();
-        respond(ctx, blocking.call(() -> links.update(code, LinkRequests.patch(Json.parse(bytes), clock.millis()))),
-                link -> Json.send(ctx.response(), 200, LinkView.of(link, baseUrl)));
+        List<String> authorization = authorization(ctx);
+        respond(ctx, blocking.call(() -> {
+            Caller caller = auth.authenticate(authorization);
+            LinkService.requireKey(caller, "editing a link");
+            return links.update(caller, code, LinkRequests.patch(Json.parse(bytes), clock.millis()));
+        }), link -> Json.send(ctx.response(), 200, LinkView.of(link, baseUrl)));
     }
 
     private void delete(RoutingContext ctx) {
         String code = code(ctx);
+        List<String> authorization = authorization(ctx);
         respond(ctx, blocking.call(() -> {
-            links.delete(code);
+            links.delete(auth.authenticate(authorization), code);
             return code;
         }), deleted -> ctx.response().setStatusCode(204).end());
     }
@@ -100,8 +154,14 @@ public final class LinkRoutes {
         int limit = limit(ctx.queryParam("limit"));
         List<String> cursors = ctx.queryParam("cursor");
         String cursor = cursors.isEmpty() || cursors.getFirst().isEmpty() ? null : cursors.getFirst();
-        respond(ctx, blocking.call(() -> links.list(cursor, limit)), page -> Json.send(ctx.response(), 200,
-                new PageView(page.links().stream().map(l -> LinkView.of(l, baseUrl)).toList(), page.nextCursor())));
+        List<String> authorization = authorization(ctx);
+        respond(ctx, blocking.call(() -> links.list(auth.authenticate(authorization), cursor, limit)),
+                page -> Json.send(ctx.response(), 200,
+                        new PageView(page.links().stream().map(l -> LinkView.of(l, baseUrl)).toList(), page.nextCursor())));
+    }
+
+    private static List<String> authorization(RoutingContext ctx) {
+        return ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION);
     }
 
     /** A page of links; {@code nextCursor} is null on the last page. */

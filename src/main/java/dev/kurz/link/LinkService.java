@@ -1,5 +1,7 @@
 package dev.kurz.link;
 
+import dev.kurz.auth.Caller;
+import dev.kurz.auth.PasswordHasher;
 import dev.kurz.click.ClickRecorder;
 import dev.kurz.http.Problem;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +12,17 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The link use cases: create, read, edit, delete, list. Validation problems and missing links are
  * thrown as {@link Problem}; database failures as {@link dev.kurz.db.StoreException}.
+ *
+ * <p>Ownership: a link belongs to the key that created it ({@link Caller#keyId()}, 0 for
+ * anonymous). Admins manage every link; users read, edit, delete and list only their own;
+ * anonymous callers may create (if {@code KURZ_ANONYMOUS_CREATE} allows) and read anonymous links
+ * without a password, nothing else, so nobody can change a link nobody owns. Only admins may set
+ * {@code disabled} (abuse takedown), so an owner can't undo a takedown.
  *
  * <p>Every method blocks on the store: call from a virtual thread.
  */
@@ -34,22 +43,48 @@ public final class LinkService {
     private final UrlPolicy urls;
     private final ClickRecorder clicks;
     private final LinkChangeListener listener;
+    private final PasswordHasher passwords;
+    private final boolean anonymousCreate;
     private final Clock clock;
 
     public LinkService(LinkStore store, CodeMinter minter, UrlPolicy urls, ClickRecorder clicks,
-                       LinkChangeListener listener, Clock clock) {
+                       LinkChangeListener listener, PasswordHasher passwords, boolean anonymousCreate, Clock clock) {
         this.store = store;
         this.minter = minter;
         this.urls = urls;
         this.clicks = clicks;
         this.listener = listener;
+        this.passwords = passwords;
+        this.anonymousCreate = anonymousCreate;
         this.clock = clock;
     }
 
-    Created create(LinkRequests.Create request, long ownerKeyId) {
+    /** Throws unless {@code caller} may create links at all (checked before the body is read). */
+    void checkMayCreate(Caller caller) {
+        if (caller.isAnonymous() && !anonymousCreate) {
+            throw Problem.unauthorized("this instance does not allow anonymous links; send 'Authorization: Bearer <API key>'",
+                    null);
+        }
+    }
+
+    /** Throws 401 for anonymous callers: {@code what} needs an API key. */
+    static void requireKey(Caller caller, String what) {
+        if (caller.isAnonymous()) {
+            throw Problem.unauthorized(what + " needs an API key: send 'Authorization: Bearer <API key>'", null);
+        }
+    }
+
+    Created create(Caller caller, LinkRequests.Create request) {
+        checkMayCreate(caller);
+        long ownerKeyId = caller.keyId();
         String url = urls.normalize("url", request.url());
+        // Hashing is slow on purpose: only after everything cheap has been checked.
+        String passwordHash = request.password() == null ? null : passwords.hash(request.password());
         long now = clock.millis();
-        String dedupKey = request.alias() == null && !request.forceNew() ? dedupKey(url, request) : null;
+        // A repeat with a password can't be recognised without keeping a fast hash of the password
+        // (which would undo the slow one), so password links are never deduplicated.
+        String dedupKey = request.alias() == null && !request.forceNew() && passwordHash == null
+                ? dedupKey(url, request) : null;
         if (dedupKey != null) {
             Optional<Link> existing = store.findByDedupKey(ownerKeyId, dedupKey);
             if (existing.isPresent()) {
@@ -62,7 +97,7 @@ public final class LinkService {
                 continue; // a generated "metrics" would be shadowed by kurz's own path
             }
             var row = new NewLink(code, url, dedupKey, ownerKeyId, request.title(), now, request.expiresAt(),
-                    request.maxClicks(), request.redirectStatus());
+                    request.maxClicks(), request.redirectStatus(), passwordHash);
             Optional<Link> inserted = store.insert(row);
             if (inserted.isPresent()) {
                 listener.created(code); // drops cached "unknown code" answers
@@ -82,9 +117,20 @@ public final class LinkService {
         throw new IllegalStateException("no free generated code after " + MAX_CODE_ATTEMPTS + " attempts");
     }
 
-    /** The link with its total clicks (stored plus this node's unflushed). */
-    public Link get(String code) {
-        return find(code).orElseThrow(() -> notFound(code));
+    /** The link with its total clicks (stored plus this node's unflushed), if {@code caller} may read it. */
+    Link get(Caller caller, String code) {
+        Link link = find(code).orElseThrow(() -> notFound(code));
+        boolean publicLink = link.ownerKeyId() == Link.ANONYMOUS && !link.passwordProtected();
+        if (!publicLink && !caller.manages(link.ownerKeyId())) {
+            throw denied(caller, code, "read");
+        }
+        return link;
+    }
+
+    /** Whether {@code password} is the password of link {@code code} (false if it has none). Slow. */
+    public boolean checkPassword(String code, String password) {
+        Optional<String> hash = store.passwordHash(code);
+        return hash.isPresent() && passwords.verify(hash.get(), password);
     }
 
     /** Like {@link #get} but empty instead of a problem. */
@@ -93,12 +139,22 @@ public final class LinkService {
         return clicks.withUnflushed(() -> store.findByCodeOnPrimary(code).stream().toList()).stream().findFirst();
     }
 
-    Link update(String code, LinkRequests.Patch patch) {
+    Link update(Caller caller, String code, LinkRequests.Patch patch) {
+        requireKey(caller, "editing a link");
+        Link current = find(code).orElseThrow(() -> notFound(code));
+        if (!caller.manages(current.ownerKeyId())) {
+            throw denied(caller, code, "edit");
+        }
+        if (patch.disabled() != null && !caller.isAdmin()) {
+            throw Problem.forbidden("only admins can disable or re-enable a link");
+        }
         String url = patch.url() == null ? null : urls.normalize("url", patch.url());
+        String passwordHash = patch.passwordSet() && patch.password() != null ? passwords.hash(patch.password()) : null;
         long now = clock.millis();
+        UnaryOperator<Link> change = row -> patch.applyTo(row, url, now);
         Optional<Link> updated;
         try {
-            updated = store.update(code, current -> patch.applyTo(current, url, now));
+            updated = patch.passwordSet() ? store.update(code, change, passwordHash) : store.update(code, change);
         } finally {
             // Also when the store failed: a commit whose outcome is unknown may have landed, and
             // dropping a cache entry is always safe.
@@ -107,7 +163,12 @@ public final class LinkService {
         return withLiveClicks(updated.orElseThrow(() -> notFound(code)));
     }
 
-    void delete(String code) {
+    void delete(Caller caller, String code) {
+        requireKey(caller, "deleting a link");
+        Link current = find(code).orElseThrow(() -> notFound(code));
+        if (!caller.manages(current.ownerKeyId())) {
+            throw denied(caller, code, "delete");
+        }
         boolean deleted;
         try {
             deleted = store.delete(code);
@@ -119,9 +180,12 @@ public final class LinkService {
         }
     }
 
-    Page list(String cursor, int limit) {
-        Long before = cursor == null ? null : decodeCursor(cursor);
-        List<Link> links = clicks.withUnflushed(() -> store.newestFirst(before, limit + 1));
+    /** Newest first: every link for admins, a user's own links for users. */
+    Page list(Caller caller, String cursor, int limit) {
+        Long before = cursor == null ? null : decodeCursor(cursor); // a malformed query is a 400 for anyone
+        requireKey(caller, "listing links");
+        Long owner = caller.isAdmin() ? null : caller.keyId();
+        List<Link> links = clicks.withUnflushed(() -> store.newestFirst(owner, before, limit + 1));
         if (links.size() <= limit) {
             return new Page(links, null);
         }
@@ -131,6 +195,13 @@ public final class LinkService {
 
     private Link withLiveClicks(Link link) {
         return link.withClicks(link.clicks() + clicks.unflushed(link.id()));
+    }
+
+    private static Problem denied(Caller caller, String code, String action) {
+        return caller.isAnonymous()
+                ? Problem.unauthorized("to " + action + " link '" + code + "' send the API key that owns it", null)
+                : Problem.forbidden("link '" + code + "' belongs to another API key; only its owner or an admin may "
+                        + action + " it");
     }
 
     private static Problem notFound(String code) {

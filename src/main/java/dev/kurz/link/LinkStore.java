@@ -36,11 +36,23 @@ public interface LinkStore {
      */
     Optional<Link> update(String code, UnaryOperator<Link> change);
 
+    /**
+     * Like {@link #update}, and also sets the link's password hash ({@code null} removes the
+     * password) in the same transaction.
+     */
+    Optional<Link> update(String code, UnaryOperator<Link> change, String passwordHash);
+
+    /** The password hash of the link, if it has one. */
+    Optional<String> passwordHash(String code);
+
     /** Deletes the link and its click roll-ups; false if no link has that code. */
     boolean delete(String code);
 
-    /** Links with id below {@code beforeId} (all if null), newest first. */
-    List<Link> newestFirst(Long beforeId, int limit);
+    /**
+     * Links with id below {@code beforeId} (all if null), newest first; only those owned by
+     * {@code ownerKeyId} unless it is null.
+     */
+    List<Link> newestFirst(Long ownerKeyId, Long beforeId, int limit);
 
     /**
      * Reserves {@code count} consecutive ids for generated codes and returns the first.

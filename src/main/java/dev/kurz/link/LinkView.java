@@ -15,12 +15,13 @@ public record LinkView(
         Long maxClicks,
         int redirectStatus,
         boolean disabled,
+        boolean passwordProtected,
         long clicks) {
 
     public static LinkView of(Link l, URI baseUrl) {
         return new LinkView(l.code(), baseUrl + "/" + l.code(), l.url(), l.title(), iso(l.createdAt()),
                 iso(l.updatedAt()), l.expiresAt() == null ? null : iso(l.expiresAt()), l.maxClicks(),
-                l.redirectStatus(), l.disabled(), l.clicks());
+                l.redirectStatus(), l.disabled(), l.passwordProtected(), l.clicks());
     }
 
     private static String iso(long millis) {

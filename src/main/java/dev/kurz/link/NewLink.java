@@ -1,6 +1,9 @@
 package dev.kurz.link;
 
-/** A validated link about to be inserted. {@code dedupKey} is null when repeats must not find it. */
+/**
+ * A validated link about to be inserted. {@code dedupKey} is null when repeats must not find it;
+ * {@code passwordHash} is null for a link without a password.
+ */
 public record NewLink(
         String code,
         String url,
@@ -10,4 +13,5 @@ public record NewLink(
         long createdAt,
         Long expiresAt,
         Long maxClicks,
-        int redirectStatus) {}
+        int redirectStatus,
+        String passwordHash) {}

@@ -24,7 +24,9 @@ import java.util.function.UnaryOperator;
 public final class SqlLinkStore implements LinkStore {
 
     private static final String COLUMNS = "id, code, url, title, owner_key_id, created_at, updated_at, "
-            + "expires_at, max_clicks, redirect_status, disabled, clicks";
+            + "expires_at, max_clicks, redirect_status, disabled, clicks, "
+            + "(password_hash IS NOT NULL) AS password_protected";
+
 
     private final Database db;
 
@@ -65,8 +67,8 @@ public final class SqlLinkStore implements LinkStore {
     public Optional<Link> insert(NewLink l) {
         return inTransaction(db.writer(), c -> {
             try (var ps = c.prepareStatement("INSERT INTO links (code, url, dedup_key, owner_key_id, title, "
-                    + "created_at, updated_at, expires_at, max_clicks, redirect_status, disabled, clicks) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)) {
+                    + "created_at, updated_at, expires_at, max_clicks, redirect_status, disabled, password_hash, clicks) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)) {
                 ps.setString(1, l.code());
                 ps.setString(2, l.url());
                 ps.setString(3, l.dedupKey());
@@ -78,6 +80,7 @@ public final class SqlLinkStore implements LinkStore {
                 setNullableLong(ps, 9, l.maxClicks());
                 ps.setInt(10, l.redirectStatus());
                 ps.setBoolean(11, false);
+                ps.setString(12, l.passwordHash());
                 return first(ps);
             }
         });
@@ -85,6 +88,15 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public Optional<Link> update(String code, UnaryOperator<Link> change) {
+        return update(code, change, false, null);
+    }
+
+    @Override
+    public Optional<Link> update(String code, UnaryOperator<Link> change, String passwordHash) {
+        return update(code, change, true, passwordHash);
+    }
+
+    private Optional<Link> update(String code, UnaryOperator<Link> change, boolean setPassword, String passwordHash) {
         // Idempotent: applying the same change twice leaves the same row.
         return inIdempotentTransaction(db.writer(), c -> {
             Optional<Link> current = one(c, "SELECT " + COLUMNS + " FROM links WHERE code = ?"
@@ -95,8 +107,8 @@ public final class SqlLinkStore implements LinkStore {
             Link next = change.apply(current.get());
             // An edited link no longer answers repeats of the request that created it.
             try (var ps = c.prepareStatement("UPDATE links SET url = ?, title = ?, updated_at = ?, expires_at = ?, "
-                    + "max_clicks = ?, redirect_status = ?, disabled = ?, dedup_key = NULL WHERE id = ? RETURNING "
-                    + COLUMNS)) {
+                    + "max_clicks = ?, redirect_status = ?, disabled = ?, dedup_key = NULL"
+                    + (setPassword ? ", password_hash = ?" : "") + " WHERE id = ? RETURNING " + COLUMNS)) {
                 ps.setString(1, next.url());
                 ps.setString(2, next.title());
                 ps.setLong(3, next.updatedAt());
@@ -104,8 +116,25 @@ public final class SqlLinkStore implements LinkStore {
                 setNullableLong(ps, 5, next.maxClicks());
                 ps.setInt(6, next.redirectStatus());
                 ps.setBoolean(7, next.disabled());
-                ps.setLong(8, current.get().id());
+                int i = 8;
+                if (setPassword) {
+                    ps.setString(i++, passwordHash);
+                }
+                ps.setLong(i, current.get().id());
                 return first(ps);
+            }
+        });
+    }
+
+    @Override
+    public Optional<String> passwordHash(String code) {
+        // The primary: a password set a moment ago must be the one checked.
+        return withConnection(db.writer(), c -> {
+            try (var ps = c.prepareStatement("SELECT password_hash FROM links WHERE code = ?")) {
+                ps.setString(1, code);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+                }
             }
         });
     }
@@ -133,12 +162,19 @@ public final class SqlLinkStore implements LinkStore {
     }
 
     @Override
-    public List<Link> newestFirst(Long beforeId, int limit) {
+    public List<Link> newestFirst(Long ownerKeyId, Long beforeId, int limit) {
+        // With an owner, the (owner_key_id, id) index serves the page in order.
+        String sql = "SELECT " + COLUMNS + " FROM links WHERE id < ?"
+                + (ownerKeyId == null ? "" : " AND owner_key_id = ?") + " ORDER BY id DESC LIMIT ?";
         // The primary: a list must show what the caller just wrote.
         return withConnection(db.writer(), c -> {
-            try (var ps = c.prepareStatement("SELECT " + COLUMNS + " FROM links WHERE id < ? ORDER BY id DESC LIMIT ?")) {
-                ps.setLong(1, beforeId == null ? Long.MAX_VALUE : beforeId);
-                ps.setInt(2, limit);
+            try (var ps = c.prepareStatement(sql)) {
+                int i = 1;
+                ps.setLong(i++, beforeId == null ? Long.MAX_VALUE : beforeId);
+                if (ownerKeyId != null) {
+                    ps.setLong(i++, ownerKeyId);
+                }
+                ps.setInt(i, limit);
                 var out = new ArrayList<Link>(limit);
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -193,6 +229,7 @@ public final class SqlLinkStore implements LinkStore {
                 nullableLong(rs, "max_clicks"),
                 rs.getInt("redirect_status"),
                 rs.getBoolean("disabled"),
+                rs.getBoolean("password_protected"),
                 rs.getLong("clicks"));
     }
 }

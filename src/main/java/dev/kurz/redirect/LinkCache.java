@@ -122,6 +122,11 @@ public final class LinkCache implements LinkChangeListener {
         return new CachedLink(link);
     }
 
+    /** The entry for {@code code} if this node holds or is loading it; null otherwise. Never loads. */
+    CompletableFuture<CachedLink> peek(String code) {
+        return cache.getIfPresent(code);
+    }
+
     /** The entry for {@code code}: already complete on a hit, loading on a miss. */
     CompletableFuture<CachedLink> lookup(String code) {
         return cache.get(code);

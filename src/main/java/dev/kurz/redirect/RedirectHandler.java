@@ -1,10 +1,14 @@
 package dev.kurz.redirect;
 
+import dev.kurz.auth.RateLimits;
+import dev.kurz.auth.RateLimits.Budget;
+import dev.kurz.auth.RateLimits.Verdict;
 import dev.kurz.click.ClickRecorder;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Pages;
 import dev.kurz.http.Problem;
 import dev.kurz.http.Problems;
+import dev.kurz.http.TrustedProxies;
 import dev.kurz.link.Link;
 import dev.kurz.link.LinkService;
 import dev.kurz.link.ShortCodes;
@@ -29,12 +33,23 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@code GET /{code}+} shows a preview page instead of redirecting. Query strings are ignored:
  * no parameter can change where a link goes (no open redirect).
+ *
+ * <p>Abuse limits ({@link RateLimits}): every request spends one token of the client address's
+ * redirect budget, and every unknown-code answer one of its 404 budget. A client whose 404 budget
+ * ran out gets 429 for codes this node hasn't cached, before any database lookup, so scanning
+ * random codes is throttled long before it costs anything; links already in the cache keep
+ * working for it. Without Redis both checks are local and complete at once.
+ *
+ * <p>Password-protected links answer with {@link PasswordPage}'s form, whether they come from the
+ * cache or not: the redirect itself only happens in {@link PasswordUnlock}, after the check.
  */
 public final class RedirectHandler {
 
     private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 
     private final LinkCache cache;
+    private final RateLimits limits;
+    private final TrustedProxies proxies;
     private final ClickRecorder clicks;
     private final LinkService links;
     private final Blocking blocking;
@@ -43,9 +58,11 @@ public final class RedirectHandler {
     private final long permanentMaxAgeSeconds;
     private final CharSequence permanentCacheControl;
 
-    public RedirectHandler(LinkCache cache, ClickRecorder clicks, LinkService links, Blocking blocking, Clock clock,
-                           URI baseUrl, Duration permanentMaxAge) {
+    public RedirectHandler(LinkCache cache, RateLimits limits, TrustedProxies proxies, ClickRecorder clicks,
+                           LinkService links, Blocking blocking, Clock clock, URI baseUrl, Duration permanentMaxAge) {
         this.cache = cache;
+        this.limits = limits;
+        this.proxies = proxies;
         this.clicks = clicks;
         this.links = links;
         this.blocking = blocking;
@@ -73,14 +90,38 @@ public final class RedirectHandler {
     }
 
     public void handle(HttpServerRequest request) {
-        String path = request.path();
-        if (path.endsWith("+")) {
-            preview(request, path.substring(1, path.length() - 1));
+        String client = proxies.clientAddress(request);
+        CompletableFuture<Verdict> spend = limits.consume(Budget.REDIRECT, client, true);
+        if (spend.isDone()) { // no Redis: decided already, and no lambda to allocate
+            Verdict verdict = spend.join();
+            if (verdict.allowed()) {
+                serve(request, client);
+            } else {
+                Problems.send(request, verdict.problem());
+            }
             return;
         }
-        CompletableFuture<CachedLink> entry = cache.lookup(path.substring(1));
+        whenAllowed(request, spend, () -> serve(request, client));
+    }
+
+    private void serve(HttpServerRequest request, String client) {
+        String path = request.path();
+        if (path.endsWith("+")) {
+            preview(request, path.substring(1, path.length() - 1), client);
+            return;
+        }
+        String code = path.substring(1);
+        CompletableFuture<CachedLink> entry = cache.peek(code);
+        if (entry == null) {
+            Problem refused = limits.refusedLately(Budget.NOT_FOUND, client);
+            if (refused != null) {
+                Problems.send(request, refused);
+                return;
+            }
+            entry = cache.lookup(code);
+        }
         if (entry.isDone() && !entry.isCompletedExceptionally()) {
-            respond(request, entry.join());
+            respond(request, entry.join(), client);
             return;
         }
         Context context = Vertx.currentContext();
@@ -88,19 +129,41 @@ public final class RedirectHandler {
             if (failure != null) {
                 Problems.send(request, Problems.from(failure));
             } else {
-                respond(request, cached);
+                respond(request, cached, client);
             }
         }));
     }
 
-    private void respond(HttpServerRequest request, CachedLink cached) {
+    /** Runs {@code onAllowed} once {@code spend} allows it (at once if already decided), else answers 429. */
+    private static void whenAllowed(HttpServerRequest request, CompletableFuture<Verdict> spend, Runnable onAllowed) {
+        if (spend.isDone()) {
+            decide(request, spend.join(), onAllowed);
+            return;
+        }
+        Context context = Vertx.currentContext();
+        spend.whenComplete((verdict, failure) -> context.runOnContext(v -> decide(request, verdict, onAllowed)));
+    }
+
+    private static void decide(HttpServerRequest request, Verdict verdict, Runnable onAllowed) {
+        if (verdict.allowed()) {
+            onAllowed.run();
+        } else {
+            Problems.send(request, verdict.problem());
+        }
+    }
+
+    private void respond(HttpServerRequest request, CachedLink cached, String client) {
         Link link = cached.link;
         if (link == null || link.disabled()) {
-            notFound(request);
+            notFound(request, client);
             return;
         }
         if (link.isExpired(clock.millis())) {
             gone(request, "This short link has expired.");
+            return;
+        }
+        if (link.passwordProtected()) {
+            askForPassword(request, link.code());
             return;
         }
         boolean counts = request.method() == HttpMethod.GET;
@@ -135,7 +198,21 @@ public final class RedirectHandler {
         return "public, max-age=" + Math.min(untilExpiry, permanentMaxAgeSeconds);
     }
 
-    private void preview(HttpServerRequest request, String code) {
+    /** Browsers get the form; API clients a problem that says where to send the password. */
+    static void askForPassword(HttpServerRequest request, String code) {
+        if (Pages.prefersHtml(request)) {
+            Pages.send(request.response(), 200, PasswordPage.form(code, null));
+        } else {
+            Problems.send(request, Problem.passwordRequired(code));
+        }
+    }
+
+    private void preview(HttpServerRequest request, String code, String client) {
+        Problem refused = limits.refusedLately(Budget.NOT_FOUND, client);
+        if (refused != null) {
+            Problems.send(request, refused);
+            return;
+        }
         io.vertx.core.Future<java.util.Optional<Link>> found;
         try {
             found = blocking.call(() -> links.find(code));
@@ -147,7 +224,7 @@ public final class RedirectHandler {
             if (ar.failed()) {
                 Problems.send(request, Problems.from(ar.cause()));
             } else if (ar.result().isEmpty() || ar.result().get().disabled()) {
-                notFound(request);
+                notFound(request, client);
             } else {
                 Pages.send(request.response(), 200, previewPage(ar.result().get()));
             }
@@ -160,6 +237,18 @@ public final class RedirectHandler {
                 : link.isExhausted(link.clicks()) ? "This link has reached its click limit and no longer redirects."
                 : null;
         String shortUrl = baseUrl + "/" + link.code();
+        if (link.passwordProtected()) {
+            // The target and title are what the password protects.
+            return Pages.page("Preview of " + shortUrl, """
+                    <h1>Where does this link go?</h1>
+                    %s<dl>
+                    <dt>Short link</dt><dd>%s</dd>
+                    <dt>Goes to</dt><dd>(password-protected)</dd>
+                    <dt>Created</dt><dd>%s</dd>
+                    </dl>
+                    """.formatted(state == null ? "" : "<p class=\"notice\">" + Pages.escape(state) + "</p>\n",
+                    Pages.escape(shortUrl), Pages.escape(Instant.ofEpochMilli(link.createdAt()).toString())));
+        }
         return Pages.page("Preview of " + shortUrl, """
                 <h1>Where does this link go?</h1>
                 %s<dl>
@@ -176,8 +265,10 @@ public final class RedirectHandler {
                 Pages.escape(Instant.ofEpochMilli(link.createdAt()).toString()), link.clicks()));
     }
 
-    private static void notFound(HttpServerRequest request) {
-        Problems.send(request, Problem.notFound("There is no short link at " + request.path() + "."));
+    /** A 404, paid for from the client's 404 budget; 429 once that is used up. */
+    private void notFound(HttpServerRequest request, String client) {
+        whenAllowed(request, limits.consume(Budget.NOT_FOUND, client, true), () ->
+                Problems.send(request, Problem.notFound("There is no short link at " + request.path() + ".")));
     }
 
     private static void gone(HttpServerRequest request, String why) {

@@ -17,6 +17,12 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
+import io.lettuce.core.api.async.RedisKeyAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.util.function.Supplier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +59,13 @@ public final class Redis implements AutoCloseable {
     /** The async command views kurz uses; for a cluster they route by key. */
     public record Commands(RedisStringAsyncCommands<String, String> strings, BaseRedisAsyncCommands<String, String> base) {}
 
+    /** Views with binary values (rate-limit bucket state); for a cluster they route by key. */
+    public record BinaryCommands(RedisScriptingAsyncCommands<String, byte[]> scripting,
+                                 RedisStringAsyncCommands<String, byte[]> strings,
+                                 RedisKeyAsyncCommands<String, byte[]> keys) {}
+
+    private static final RedisCodec<String, byte[]> BINARY = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
     private final String description;
     private final ClientResources resources;
     private final AbstractRedisClient client;
@@ -64,7 +77,9 @@ public final class Redis implements AutoCloseable {
     private final List<Runnable> tickListeners = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicBoolean degraded = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Commands commands;
+    private volatile BinaryCommands binaryCommands;
     private volatile StatefulConnection<String, String> connection;
+    private volatile StatefulConnection<String, byte[]> binaryConnection;
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
 
     private record Subscription(String channel, Consumer<String> onMessage) {}
@@ -158,15 +173,25 @@ public final class Redis implements AutoCloseable {
         try {
             if (client instanceof RedisClusterClient c) {
                 var conn = c.connect();
-                connection = conn;
+                connection = conn; // assigned at once, so a failure below closes it (no leak)
+                var async = conn.async();
+                var binary = c.connect(BINARY);
+                binaryConnection = binary;
+                var binaryAsync = binary.async();
                 pubSub = c.connectPubSub();
-                commands = new Commands(conn.async(), conn.async());
+                binaryCommands = new BinaryCommands(binaryAsync, binaryAsync, binaryAsync);
+                commands = new Commands(async, async);
             } else {
                 var c = (RedisClient) client;
                 var conn = c.connect();
-                connection = conn;
+                connection = conn; // assigned at once, so a failure below closes it (no leak)
+                var async = conn.async();
+                var binary = c.connect(BINARY);
+                binaryConnection = binary;
+                var binaryAsync = binary.async();
                 pubSub = c.connectPubSub();
-                commands = new Commands(conn.async(), conn.async());
+                binaryCommands = new BinaryCommands(binaryAsync, binaryAsync, binaryAsync);
+                commands = new Commands(async, async);
             }
             pubSub.addListener(new RedisPubSubAdapter<>() {
                 @Override
@@ -185,9 +210,14 @@ public final class Redis implements AutoCloseable {
             return true;
         } catch (RuntimeException e) {
             log.debug("cannot connect to {}: {}", description, e.getMessage());
-            if (connection != null) { // half-connected: don't leak it, the next try opens a new one
+            // Half-connected: don't leak what was opened; the next try opens everything anew.
+            if (connection != null) {
                 connection.close();
                 connection = null;
+            }
+            if (binaryConnection != null) {
+                binaryConnection.close();
+                binaryConnection = null;
             }
             return false;
         }
@@ -205,6 +235,39 @@ public final class Redis implements AutoCloseable {
         CompletableFuture<T> result;
         try {
             result = command.apply(c).toCompletableFuture();
+        } catch (RuntimeException e) {
+            breaker.recordException(e);
+            return CompletableFuture.failedFuture(e);
+        }
+        return result.whenComplete((value, failure) -> {
+            if (failure == null) {
+                breaker.recordSuccess();
+            } else {
+                breaker.recordException(failure);
+            }
+        });
+    }
+
+    /**
+     * The binary-valued commands, or null while not connected. Calls made on them directly bypass
+     * the circuit breaker: wrap them in {@link #guard}.
+     */
+    public BinaryCommands binary() {
+        return binaryCommands;
+    }
+
+    /**
+     * Runs an operation made of Redis commands (e.g. a library's compare-and-swap) through the
+     * circuit breaker, like {@link #call}: fails at once while Redis is unavailable, and its
+     * outcome counts towards opening or closing the breaker.
+     */
+    public <T> CompletableFuture<T> guard(Supplier<CompletableFuture<T>> operation) {
+        if (commands == null || binaryCommands == null || !breaker.tryAcquirePermit()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(description + " is not available"));
+        }
+        CompletableFuture<T> result;
+        try {
+            result = operation.get();
         } catch (RuntimeException e) {
             breaker.recordException(e);
             return CompletableFuture.failedFuture(e);
@@ -255,6 +318,9 @@ public final class Redis implements AutoCloseable {
             }
             if (connection != null) {
                 connection.close();
+            }
+            if (binaryConnection != null) {
+                binaryConnection.close();
             }
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         } finally {

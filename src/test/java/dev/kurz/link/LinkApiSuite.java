@@ -289,7 +289,8 @@ abstract class LinkApiSuite {
         String cursor = null;
         int pages = 0;
         do {
-            Response r = node.get("/api/v1/links?limit=100" + (cursor == null ? "" : "&cursor=" + cursor));
+            Response r = node.get("/api/v1/links?limit=100" + (cursor == null ? "" : "&cursor=" + cursor),
+                    TestNode.bearer(node.adminKey()));
             assertThat(r.status()).isEqualTo(200);
             JsonNode page = r.json();
             page.path("items").forEach(item -> seen.add(item.path("code").asText()));
@@ -298,7 +299,7 @@ abstract class LinkApiSuite {
         } while (cursor != null);
         assertThat(pages).isEqualTo(3);
         assertThat(seen).isEqualTo(created.reversed());
-        assertThat(node.get("/api/v1/links").json().path("items")).hasSize(50);
+        assertThat(node.get("/api/v1/links", TestNode.bearer(node.adminKey())).json().path("items")).hasSize(50);
         node.get("/api/v1/links?limit=0").problem(400);
         node.get("/api/v1/links?limit=1001").problem(400);
         node.get("/api/v1/links?cursor=garbage!").problem(400);

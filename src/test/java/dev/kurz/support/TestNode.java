@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kurz.App;
+import dev.kurz.auth.Role;
 import dev.kurz.config.Settings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,12 +21,17 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A real kurz node for tests: started through {@link App#start} (the same wiring as production)
  * on a free port, with its data in {@code dataDir}, and a real HTTP client that never follows
  * redirects.
+ *
+ * <p>Rate limits are off unless a test sets a {@code KURZ_RATE_*} variable: most tests send far
+ * more requests from one address than any sane budget allows. {@link #patch} and {@link #delete}
+ * act as an admin (anonymous callers can't edit links), with a key made on first use.
  */
 public final class TestNode implements AutoCloseable {
 
@@ -36,6 +42,7 @@ public final class TestNode implements AutoCloseable {
     public final MutableClock clock;
     public final App app;
     public final URI base;
+    private String adminKey;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER)
@@ -63,6 +70,10 @@ public final class TestNode implements AutoCloseable {
         vars.put("KURZ_BASE_URL", "http://kurz.test");
         vars.put("KURZ_CLICK_FLUSH_MS", "3600000"); // tests flush explicitly
         vars.put("KURZ_SHUTDOWN_GRACE", "2s");
+        for (String rate : List.of("KURZ_RATE_CREATE", "KURZ_RATE_CREATE_PER_KEY", "KURZ_RATE_REDIRECT",
+                "KURZ_RATE_NOT_FOUND", "KURZ_RATE_PASSWORD")) {
+            vars.put(rate, "off");
+        }
         vars.putAll(env);
         return new TestNode(dataDir, vars, clock, App.start(Settings.from(vars), clock));
     }
@@ -128,12 +139,32 @@ public final class TestNode implements AutoCloseable {
         return send("POST", path, "application/json", json);
     }
 
+    /** PATCH as an admin. */
     public Response patch(String path, String json) {
-        return send("PATCH", path, "application/json", json);
+        return send("PATCH", path, "application/json", json, "Authorization", "Bearer " + adminKey());
     }
 
+    /** DELETE as an admin. */
     public Response delete(String path) {
-        return send("DELETE", path, null, null);
+        return send("DELETE", path, null, null, "Authorization", "Bearer " + adminKey());
+    }
+
+    /** An admin key of this node's database, created on first use. */
+    public synchronized String adminKey() {
+        if (adminKey == null) {
+            adminKey = key("test-admin", Role.ADMIN);
+        }
+        return adminKey;
+    }
+
+    /** A new API key with {@code role}, as {@code kurz keys create} would make it. */
+    public String key(String name, Role role) {
+        return app.apiKeys().create(name, role).secret();
+    }
+
+    /** {@code Authorization} header name and value for {@code key}, for the header varargs. */
+    public static String[] bearer(String key) {
+        return new String[] {"Authorization", "Bearer " + key};
     }
 
     /** Creates a link from a JSON body and returns its code; fails the test unless 201. */

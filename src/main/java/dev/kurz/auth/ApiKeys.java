@@ -1,0 +1,158 @@
+package dev.kurz.auth;
+
+import static dev.kurz.db.Jdbc.inTransaction;
+import static dev.kurz.db.Jdbc.nullableLong;
+import static dev.kurz.db.Jdbc.withConnection;
+
+import dev.kurz.db.Database;
+import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The API keys of an installation, in the database (so every node and the {@code kurz keys} CLI
+ * see the same ones).
+ *
+ * <p>A key reads {@code kurz_<id>_<secret>}: the id says which row to check, the secret is 32
+ * random bytes (base64url). Only the SHA-256 of the whole key is stored; {@link #create} returns
+ * the key itself once, and nothing can show it again. Checking a key is one primary-key read and a
+ * constant-time hash comparison ({@link KeyHashes#matches}).
+ *
+ * <p>Thread-safe. Every method blocks on the database: call from a virtual thread.
+ */
+public final class ApiKeys {
+
+    /** A key just created: its record, and the key itself (show it once, never store or log it). */
+    public record Issued(ApiKey key, String secret) {}
+
+    static final int MAX_NAME = 100;
+    /** Longer than any key we issue; longer input is refused before any work. */
+    static final int MAX_KEY_LENGTH = 96;
+    private static final Pattern SHAPE = Pattern.compile("kurz_([1-9][0-9]{0,17})_([A-Za-z0-9_-]{43})");
+
+    private final Database db;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public ApiKeys(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** Creates a key; {@code name} says whose or what for (1-100 characters, no control characters). */
+    public Issued create(String name, Role role) {
+        String n = name == null ? "" : name.strip();
+        if (n.isEmpty() || n.length() > MAX_NAME || n.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("a key name must be 1 to " + MAX_NAME
+                    + " characters without control characters, got '" + name + "'");
+        }
+        byte[] secretBytes = new byte[32];
+        random.nextBytes(secretBytes);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
+        long now = clock.millis();
+        return inTransaction(db.writer(), c -> {
+            long id;
+            // The key contains its row's id, which only the insert hands out: insert with a
+            // placeholder (unique, never a valid hash) and set the real hash in the same transaction.
+            try (var ps = c.prepareStatement("INSERT INTO api_keys (name, key_hash, role, created_at) "
+                    + "VALUES (?, ?, ?, ?) RETURNING id")) {
+                ps.setString(1, n);
+                ps.setString(2, "pending:" + secret);
+                ps.setString(3, role.label());
+                ps.setLong(4, now);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            String key = "kurz_" + id + "_" + secret;
+            try (var ps = c.prepareStatement("UPDATE api_keys SET key_hash = ? WHERE id = ?")) {
+                ps.setString(1, KeyHashes.hex(KeyHashes.sha256(key)));
+                ps.setLong(2, id);
+                ps.executeUpdate();
+            }
+            return new Issued(new ApiKey(id, n, role, now, null), key);
+        });
+    }
+
+    /** Every key, revoked ones included, oldest first. */
+    public List<ApiKey> list() {
+        return withConnection(db.writer(), c -> {
+            try (var ps = c.prepareStatement("SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY id");
+                 var rs = ps.executeQuery()) {
+                var out = new ArrayList<ApiKey>();
+                while (rs.next()) {
+                    out.add(read(rs));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Revokes key {@code id} from now on; false if there is no such key or it was already revoked. */
+    public boolean revoke(long id) {
+        long now = clock.millis();
+        return inTransaction(db.writer(), c -> {
+            try (var ps = c.prepareStatement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
+                ps.setLong(1, now);
+                ps.setLong(2, id);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Whether some admin key is valid (if none, the first start explains how to make one). */
+    public boolean hasActiveAdmin() {
+        return withConnection(db.writer(), c -> {
+            try (var ps = c.prepareStatement(
+                    "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL");
+                 var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        });
+    }
+
+    /**
+     * The caller {@code presentedKey} stands for, or empty if it is not a valid key: malformed, no
+     * such id, revoked, or the wrong secret. The reason is not told apart on purpose.
+     */
+    public Optional<Caller> authenticate(String presentedKey) {
+        if (presentedKey.length() > MAX_KEY_LENGTH) {
+            return Optional.empty();
+        }
+        Matcher m = SHAPE.matcher(presentedKey);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long id = Long.parseLong(m.group(1));
+        // The writer: a key revoked a moment ago on another node must already fail here.
+        return withConnection(db.writer(), c -> {
+            try (var ps = c.prepareStatement("SELECT role, key_hash, revoked_at FROM api_keys WHERE id = ?")) {
+                ps.setLong(1, id);
+                try (var rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    boolean valid = KeyHashes.matches(rs.getString("key_hash"), presentedKey);
+                    if (!valid || nullableLong(rs, "revoked_at") != null) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Caller(id, Role.parse(rs.getString("role"))));
+                }
+            }
+        });
+    }
+
+    private static ApiKey read(ResultSet rs) throws SQLException {
+        return new ApiKey(rs.getLong("id"), rs.getString("name"), Role.parse(rs.getString("role")),
+                rs.getLong("created_at"), nullableLong(rs, "revoked_at"));
+    }
+}
