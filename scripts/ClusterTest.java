@@ -61,6 +61,7 @@ public class ClusterTest {
     static final Proc[] nodes = new Proc[3];
     static Proc primary, replica, redis, haproxy;
     static String redisUrl;
+    static String adminKey;
 
     /** Every link that got a 201, code to URL: all must resolve at the end. */
     static final Map<String, String> acknowledged = new ConcurrentHashMap<>();
@@ -180,21 +181,46 @@ public class ClusterTest {
         for (int i = 0; i < 3; i++) {
             awaitReady(i);
         }
+        adminKey = createAdminKey();
         waitFor("HAProxy sees the nodes", Duration.ofSeconds(20),
-                () -> status(lb("/health/ready")) == 200 && status(lb("/api/v1/links?limit=1")) == 200);
+                () -> status(lb("/health/ready")) == 200 && status(lb("/api/v1/links/unknown0")) == 404);
     }
 
-    static Proc startNode(int i) throws IOException {
+    /** The environment every kurz process (nodes, CLI) of the test shares. */
+    static Map<String, String> kurzEnv() {
         Map<String, String> env = new HashMap<>();
-        env.put("KURZ_PORT", String.valueOf(nodePorts[i]));
-        env.put("KURZ_HOST", "127.0.0.1");
-        env.put("KURZ_DATA_DIR", work.resolve("node" + i).toString());
-        env.put("KURZ_BASE_URL", "http://s.kurz.test");
         // Through HAProxy's TCP listeners: writes to the primary, reads to the replica.
         env.put("KURZ_DB_URL", "jdbc:postgresql://127.0.0.1:" + lbPgPort + "/kurz");
         env.put("KURZ_DB_READ_URL", "jdbc:postgresql://127.0.0.1:" + lbPgReadPort + "/kurz");
         env.put("KURZ_DB_USER", "postgres");
+        return env;
+    }
+
+    /** `kurz keys create` against the cluster's database; returns the printed key. */
+    static String createAdminKey() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var pb = new ProcessBuilder(java, "-jar", jar.toString(), "keys", "create", "--name", "cluster-test", "--role", "admin")
+                .redirectErrorStream(true);
+        pb.environment().putAll(kurzEnv());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "kurz keys create failed: " + out);
+        return out.lines().map(String::strip).filter(l -> l.startsWith("kurz_")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no key in: " + out));
+    }
+
+    static Proc startNode(int i) throws IOException {
+        Map<String, String> env = kurzEnv();
+        env.put("KURZ_PORT", String.valueOf(nodePorts[i]));
+        env.put("KURZ_HOST", "127.0.0.1");
+        env.put("KURZ_DATA_DIR", work.resolve("node" + i).toString());
+        env.put("KURZ_BASE_URL", "http://s.kurz.test");
         env.put("KURZ_DB_POOL_SIZE", "6");
+        // All test traffic comes from one address; the per-IP budgets would throttle it. (HAProxy's
+        // own per-IP limit is lifted the same way, through KURZ_LB_RATE_LIMIT.)
+        for (String budget : List.of("KURZ_RATE_CREATE", "KURZ_RATE_REDIRECT", "KURZ_RATE_NOT_FOUND")) {
+            env.put(budget, "off");
+        }
         env.put("KURZ_REDIS_URL", redisUrl);
         env.put("KURZ_TRUSTED_PROXIES", "127.0.0.1");
         env.put("KURZ_CLICK_FLUSH_MS", "1000");
@@ -237,7 +263,8 @@ public class ClusterTest {
         Map<String, String> made = createLinks("run" + runs.incrementAndGet(), 2_000, 8);
         long wrong = verifyAll(made);
         check(wrong == 0, wrong + " of " + made.size() + " links redirected wrongly");
-        return made.size() + " created, " + made.size() + " redirected, 0 wrong";
+        return made.size() + " created (" + createRetries.getAndSet(0) + " retried after 503), " + made.size()
+                + " redirected, 0 wrong";
     }
 
     static String patchReachesAllNodes() throws Exception {
@@ -498,8 +525,16 @@ public class ClusterTest {
         return made;
     }
 
+    /** Creates retried on 503 + Retry-After, as a well-behaved client does (bounded, and counted). */
+    static final AtomicLong createRetries = new AtomicLong();
+
     static String createLink(String url) throws Exception {
         var r = send("POST", lb("/api/v1/links"), "{\"url\": \"" + url + "\"}");
+        for (int attempt = 1; attempt < 4 && r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent(); attempt++) {
+            createRetries.incrementAndGet();
+            pause(Duration.ofMillis(200L * attempt));
+            r = send("POST", lb("/api/v1/links"), "{\"url\": \"" + url + "\"}");
+        }
         check(r.statusCode() == 201, "create answered " + r.statusCode() + ": " + r.body());
         String code = code(r.body());
         acknowledged.put(code, url);
@@ -543,6 +578,9 @@ public class ClusterTest {
 
     static HttpResponse<String> send(String method, URI uri, String json) throws Exception {
         var b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15));
+        if (!method.equals("POST") && adminKey != null) {
+            b.header("Authorization", "Bearer " + adminKey); // edits need a key; creates stay anonymous
+        }
         if (json != null) {
             b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         } else {

@@ -111,8 +111,10 @@ public final class Database implements AutoCloseable {
         if (!settings.dbPassword().isEmpty()) {
             config.setPassword(settings.dbPassword());
         }
+        // A fixed-size pool (HikariCP's advice): connections are opened ahead, so a burst of requests
+        // never waits for a new PostgreSQL backend to fork while its connect timeout runs.
         config.setMaximumPoolSize(settings.dbPoolSize());
-        config.setMinimumIdle(Math.min(2, settings.dbPoolSize()));
+        config.setMinimumIdle(settings.dbPoolSize());
         config.setConnectionTimeout(settings.dbConnectTimeout().toMillis());
         config.setValidationTimeout(Math.max(250, settings.dbConnectTimeout().toMillis() / 2));
         config.setReadOnly(readOnly);
