@@ -75,6 +75,7 @@ class ComposeFileTest {
     @Test
     void everyServiceHasAHealthcheck() {
         services.forEach((name, body) -> {
+            assertThat(body).as("%s has a healthcheck", name).containsKey("healthcheck");
             Map<String, Object> check = map(body.get("healthcheck"));
             assertThat(check.get("disable")).as(name).isNotEqualTo(Boolean.TRUE);
             List<String> test = strings(check.get("test"));

@@ -182,6 +182,7 @@ class KubernetesManifestsTest {
         assertThat(security.getReadOnlyRootFilesystem()).isTrue();
         assertThat(security.getAllowPrivilegeEscalation()).isFalse();
         assertThat(security.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+        assertThat(security.getCapabilities()).as("capabilities: drop ALL").isNotNull();
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
 
