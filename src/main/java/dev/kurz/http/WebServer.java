@@ -24,6 +24,7 @@ public final class WebServer {
     }
 
     public static WebServer start(Vertx vertx, Settings settings, int instances, Handler<HttpServerRequest> handler) {
+        // listen(port) alone would bind 0.0.0.0 whatever the options say: always pass the host.
         var options = new HttpServerOptions()
                 .setHost(settings.host())
                 .setMaxInitialLineLength(settings.maxUrlLength() + 1024)
@@ -36,7 +37,7 @@ public final class WebServer {
         // port among all servers that ask for the same negative port number.
         int port = settings.port() == 0 ? -1 : settings.port();
         for (int i = 0; i < instances; i++) {
-            servers.add(vertx.createHttpServer(options).requestHandler(handler).listen(port)
+            servers.add(vertx.createHttpServer(options).requestHandler(handler).listen(port, settings.host())
                     .toCompletionStage().toCompletableFuture().join());
         }
         return new WebServer(servers);

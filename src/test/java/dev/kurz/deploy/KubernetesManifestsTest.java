@@ -142,7 +142,7 @@ class KubernetesManifestsTest {
 
     @Test
     void probesCheckTheHealthEndpointsOnTheHttpPort() {
-        assertProbe(container.getReadinessProbe(), "/health/ready");
+        assertProbe(container.getReadinessProbe(), "/health/serving");
         assertProbe(container.getLivenessProbe(), "/health/live");
         assertProbe(container.getStartupProbe(), "/health/live");
         Probe liveness = container.getLivenessProbe();
