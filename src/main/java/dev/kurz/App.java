@@ -1,8 +1,7 @@
 package dev.kurz;
 
-import dev.kurz.click.ClickFlusher;
-import dev.kurz.click.ClickRecorder;
-import dev.kurz.click.SqlClickStore;
+import dev.kurz.click.Clicks;
+import dev.kurz.click.StatsRoutes;
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
 import dev.kurz.db.InstanceValues;
@@ -43,7 +42,7 @@ public final class App implements AutoCloseable {
     private final Settings settings;
     private final Database db;
     private final Blocking blocking;
-    private final ClickFlusher flusher;
+    private final Clicks clicks;
     private final Health health;
     private final Vertx vertx;
     private final WebServer server;
@@ -51,12 +50,12 @@ public final class App implements AutoCloseable {
     private final Redis redis;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private App(Settings settings, Database db, Blocking blocking, ClickFlusher flusher, Health health, Vertx vertx,
+    private App(Settings settings, Database db, Blocking blocking, Clicks clicks, Health health, Vertx vertx,
                 WebServer server, LinkCache cache, Redis redis) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
-        this.flusher = flusher;
+        this.clicks = clicks;
         this.health = health;
         this.vertx = vertx;
         this.server = server;
@@ -68,8 +67,8 @@ public final class App implements AutoCloseable {
     public static App start(Settings settings, Clock clock) {
         Database db = Database.open(settings);
         var blocking = new Blocking();
-        var recorder = new ClickRecorder(clock);
-        var flusher = ClickFlusher.start(recorder, new SqlClickStore(db), settings.clickFlushInterval());
+        var clicks = Clicks.wire(settings, db, clock);
+        var recorder = clicks.recorder();
 
         var store = new SqlLinkStore(db);
         String codeKey = settings.codeKey().orElseGet(() -> InstanceValues.getOrCreate(db, "code_key", App::randomKey));
@@ -93,6 +92,7 @@ public final class App implements AutoCloseable {
         Router router = Router.router(vertx);
         health.mount(router);
         new LinkRoutes(links, blocking, clock, settings.baseUrl(), settings.maxBodyBytes()).mount(router);
+        clicks.mount(router, blocking, StatsRoutes.OPEN); // the API-key feature swaps in its admin check
         new SitePages(settings.baseUrl()).mount(router);
         Problems.mount(router, settings.maxBodyBytes());
 
@@ -106,7 +106,7 @@ public final class App implements AutoCloseable {
                 });
         log.info("kurz {} serving on port {} with {}{}", version(), server.port(), db.description(),
                 redis == null ? ", no Redis" : ", " + redis.description());
-        return new App(settings, db, blocking, flusher, health, vertx, server, cache, redis);
+        return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis);
     }
 
     /** The port the node listens on (useful with {@code KURZ_PORT=0}). */
@@ -131,7 +131,7 @@ public final class App implements AutoCloseable {
 
     /** Writes counted clicks to the database now (tests, and the shutdown path). */
     public void flushClicks() {
-        flusher.flushNow();
+        clicks.flushNow();
     }
 
     /**
@@ -140,6 +140,18 @@ public final class App implements AutoCloseable {
      */
     @Override
     public void close() {
+        stop(true);
+    }
+
+    /**
+     * Stops like a killed process as far as clicks go: no final flush, so the clicks counted since
+     * the last flush are lost. A test seam for the loss bound of DESIGN.md section 6.
+     */
+    public void crash() {
+        stop(false);
+    }
+
+    private void stop(boolean flushClicks) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -149,7 +161,11 @@ public final class App implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("HTTP shutdown did not complete cleanly: {}", e.getMessage());
         }
-        flusher.close();
+        if (flushClicks) {
+            clicks.close();
+        } else {
+            clicks.abandon();
+        }
         blocking.close();
         if (redis != null) {
             redis.close();

@@ -4,7 +4,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A map of long keys to counts that many threads add to while one thread drains it, without a
+ * A map of keys to counts that many threads add to while one thread drains it, without a
  * lock and without ever losing an increment.
  *
  * <p>The hard part is removing keys whose count reached zero (otherwise the map only grows): a
@@ -15,19 +15,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Only one thread may call {@link #drain} or {@link #subtract} at a time (the flusher).
  */
-final class Counters {
+final class Counters<K> {
 
     /** Receives one drained (key, count) pair. */
     @FunctionalInterface
-    interface Sink {
-        void accept(long key, long count);
+    interface Sink<K> {
+        void accept(K key, long count);
     }
 
     private static final long RETIRED = Long.MIN_VALUE / 2;
 
-    private final ConcurrentHashMap<Long, AtomicLong> counts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, AtomicLong> counts = new ConcurrentHashMap<>();
 
-    void add(long key, long n) {
+    void add(K key, long n) {
         while (true) {
             AtomicLong counter = counts.get(key);
             if (counter == null) {
@@ -40,14 +40,14 @@ final class Counters {
         }
     }
 
-    long get(long key) {
+    long get(K key) {
         AtomicLong counter = counts.get(key);
         long v = counter == null ? 0 : counter.get();
         return Math.max(v, 0);
     }
 
     /** Subtracts {@code n} that was counted before (flushed), retiring the counter if it hits zero. */
-    void subtract(long key, long n) {
+    void subtract(K key, long n) {
         AtomicLong counter = counts.get(key);
         if (counter == null) {
             throw new IllegalStateException("no count to subtract " + n + " from for key " + key);
@@ -58,7 +58,7 @@ final class Counters {
     }
 
     /** Hands every non-zero count to {@code sink} and resets it; retires counters that were idle. */
-    void drain(Sink sink) {
+    void drain(Sink<K> sink) {
         counts.forEach((key, counter) -> {
             while (true) {
                 long v = counter.get();
@@ -76,6 +76,11 @@ final class Counters {
                 }
             }
         });
+    }
+
+    /** Whether {@code key} has a live counter (an add to it will not grow the map). */
+    boolean contains(K key) {
+        return counts.containsKey(key);
     }
 
     int size() {

@@ -1,6 +1,7 @@
 package dev.kurz.redirect;
 
 import dev.kurz.click.ClickRecorder;
+import dev.kurz.click.Visit;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Pages;
 import dev.kurz.http.Problem;
@@ -23,9 +24,11 @@ import java.util.concurrent.CompletableFuture;
  * The product's hot path: {@code GET /{code}} and {@code HEAD /{code}}.
  *
  * <p>Per request: check the path's shape (no regex), look the code up in {@link LinkCache}, check
- * disabled / expired / click budget, write the redirect, count the click in memory. On a cache hit
- * nothing blocks and nothing but the response is allocated; on a miss the answer is written when the
- * load completes, back on the request's event loop. No logging, no exceptions on the normal path.
+ * disabled / expired / click budget, write the redirect, count the click in memory (with what the
+ * statistics need: bot or not, user agent, referrer host, country; see {@link ClickRecorder}). On a
+ * cache hit nothing blocks and nothing but the response and the click's counter key is allocated;
+ * on a miss the answer is written when the load completes, back on the request's event loop. Hits
+ * on unknown codes are counted as orphan visits. No logging, no exceptions on the normal path.
  *
  * <p>{@code GET /{code}+} shows a preview page instead of redirecting. Query strings are ignored:
  * no parameter can change where a link goes (no open redirect).
@@ -78,9 +81,10 @@ public final class RedirectHandler {
             preview(request, path.substring(1, path.length() - 1));
             return;
         }
-        CompletableFuture<CachedLink> entry = cache.lookup(path.substring(1));
+        String code = path.substring(1);
+        CompletableFuture<CachedLink> entry = cache.lookup(code);
         if (entry.isDone() && !entry.isCompletedExceptionally()) {
-            respond(request, entry.join());
+            respond(request, code, entry.join());
             return;
         }
         Context context = Vertx.currentContext();
@@ -88,13 +92,17 @@ public final class RedirectHandler {
             if (failure != null) {
                 Problems.send(request, Problems.from(failure));
             } else {
-                respond(request, cached);
+                respond(request, code, cached);
             }
         }));
     }
 
-    private void respond(HttpServerRequest request, CachedLink cached) {
+    private void respond(HttpServerRequest request, String code, CachedLink cached) {
         Link link = cached.link;
+        boolean counts = request.method() == HttpMethod.GET;
+        if (link == null && counts) {
+            clicks.recordOrphan(code);
+        }
         if (link == null || link.disabled()) {
             notFound(request);
             return;
@@ -103,13 +111,14 @@ public final class RedirectHandler {
             gone(request, "This short link has expired.");
             return;
         }
-        boolean counts = request.method() == HttpMethod.GET;
-        if (counts ? !cached.tryClick() : cached.exhausted()) {
+        // Bots are counted apart and take nothing from the click budget (but see no link past it).
+        Visit visit = counts ? clicks.visit(request) : null;
+        if (counts && !visit.bot() ? !cached.tryClick() : cached.exhausted()) {
             gone(request, "This short link has reached its click limit.");
             return;
         }
         if (counts) {
-            clicks.record(link.id());
+            clicks.record(link.id(), visit);
         }
         request.response()
                 .setStatusCode(link.redirectStatus())
