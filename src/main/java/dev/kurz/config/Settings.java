@@ -98,7 +98,7 @@ public record Settings(
                 Duration.ofMillis(p.integer(Setting.CLICK_FLUSH_MS, 10, 3_600_000)),
                 p.integer(Setting.CLICK_MAX_PENDING, 1, 100_000_000),
                 p.headerName(Setting.COUNTRY_HEADER),
-                p.duration(Setting.STATS_MAX_RANGE, Duration.ofDays(1), Duration.ofDays(36_600)),
+                p.duration(Setting.STATS_MAX_RANGE, Duration.ofDays(1), Duration.ofDays(3_660)),
                 p.integer(Setting.CACHE_L1_SIZE, 0, 100_000_000),
                 p.duration(Setting.CACHE_L1_TTL, Duration.ofMillis(1), Duration.ofDays(1)),
                 p.duration(Setting.CACHE_NEGATIVE_TTL, Duration.ZERO, Duration.ofHours(1)),
