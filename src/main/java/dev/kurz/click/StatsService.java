@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.LongSupplier;
 
 /**
@@ -66,6 +69,8 @@ final class StatsService {
 
     LinkStats linkStats(String code, StatsQuery q) {
         long linkId = store.linkId(code).orElseThrow(() -> Problem.notFound("no link with code '" + code + "'"));
+        // The two reads touch different tables: run them side by side on two connections.
+        var topRows = inParallel(() -> store.topValues(linkId, q.fromDay(), q.toDay(), q.top()));
         int n = Math.toIntExact(q.buckets());
         long[] human = new long[n];
         long[] bot = new long[n];
@@ -86,7 +91,7 @@ final class StatsService {
         for (Dimension d : Dimension.values()) {
             tops.put(d, new ArrayList<>());
         }
-        for (ClickStore.DimCount c : store.topValues(linkId, q.fromDay(), q.toDay(), q.top())) {
+        for (ClickStore.DimCount c : topRows.join()) {
             tops.get(c.dim()).add(new Value(c.value(), c.clicks()));
         }
         return new LinkStats(code, iso(q.fromMillis()), iso(q.toMillis()), q.interval().label(),
@@ -96,6 +101,8 @@ final class StatsService {
     }
 
     InstanceStats instanceStats(StatsQuery q) {
+        var topLinks = inParallel(() -> store.topLinks(q.fromHour(), q.toHour(), q.top()));
+        var topOrphans = inParallel(() -> store.topOrphans(q.fromDay(), q.toDay(), q.top()));
         int n = Math.toIntExact(q.buckets());
         long[] human = new long[n];
         long[] bot = new long[n];
@@ -118,13 +125,33 @@ final class StatsService {
             totalBot += bot[i];
             totalOrphans += orphans[i];
         }
-        List<TopLink> topLinks = store.topLinks(q.fromHour(), q.toHour(), q.top()).stream()
-                .map(l -> new TopLink(l.code(), l.clicks(), l.bots())).toList();
-        List<TopCode> topOrphans = store.topOrphans(q.fromDay(), q.toDay(), q.top()).stream()
-                .map(o -> new TopCode(o.code(), o.visits())).toList();
+        long links = store.linkCount();
         return new InstanceStats(iso(q.fromMillis()), iso(q.toMillis()), q.interval().label(),
-                new InstanceTotals(store.linkCount(), totalHuman, totalBot, totalOrphans), series, topLinks,
-                topOrphans, new NodeClicks(recorder.pending(), recorder.dropped(), failedFlushes.getAsLong()));
+                new InstanceTotals(links, totalHuman, totalBot, totalOrphans), series,
+                topLinks.join().stream().map(l -> new TopLink(l.code(), l.clicks(), l.bots())).toList(),
+                topOrphans.join().stream().map(o -> new TopCode(o.code(), o.visits())).toList(),
+                new NodeClicks(recorder.pending(), recorder.dropped(), failedFlushes.getAsLong()));
+    }
+
+    /** A read started now on a virtual thread of its own; {@link Parallel#join} gets its rows. */
+    private static <T> Parallel<T> inParallel(Callable<T> read) {
+        var task = new FutureTask<>(read);
+        Thread.ofVirtual().name("kurz-stats-read").start(task);
+        return new Parallel<>(task);
+    }
+
+    private record Parallel<T>(FutureTask<T> task) {
+        /** The result; the read's own exception (a StoreException, say) if it failed. */
+        T join() {
+            try {
+                return task.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading statistics", e);
+            }
+        }
     }
 
     private static String iso(long millis) {
