@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * failed batch held for retry, which counts against the same bound). While the bound is reached
  * (the database has been down for long), a click that would need a new counter is dropped and
  * counted in {@link #dropped}; the flusher logs it. Clicks that fit an existing counter still
- * count, so a hot link keeps exact totals even then. Never an OutOfMemoryError.
+ * count, so a hot link keeps exact totals even then. Orphan visits (attacker-chosen codes) get a
+ * tenth of the bound. Never an OutOfMemoryError.
  *
  * <p>Thread-safe. {@link #visit} and {@link #record} are lock-free and allocation-light (the
  * event loop calls them): a Visit, a counter key, and a counter the first time a key is seen.
@@ -53,6 +54,7 @@ public final class ClickRecorder {
     private final Clock clock;
     private final VisitReader visits;
     private final int maxPending;
+    private final int maxOrphans;
     final UserAgents agents;
     final Counters<Long> unflushed = new Counters<>();
     final Counters<Click> clicks = new Counters<>();
@@ -67,6 +69,7 @@ public final class ClickRecorder {
         this.agents = new UserAgents();
         this.visits = new VisitReader(agents, settings.trustedProxies(), settings.countryHeader().orElse(null));
         this.maxPending = settings.clickMaxPending();
+        this.maxOrphans = Math.max(1, maxPending / 10);
     }
 
     /** Reads what a click will be counted as: bot or human, user agent, referrer, country. */
@@ -90,10 +93,13 @@ public final class ClickRecorder {
         clicks.add(key, 1);
     }
 
-    /** Counts one hit on {@code code}, which names no link. */
+    /**
+     * Counts one hit on {@code code}, which names no link. Orphan counters may take a tenth of the
+     * bound at most: a scan of random codes during an outage must not crowd out real clicks.
+     */
     public void recordOrphan(String code) {
         Orphan key = new Orphan((int) (clock.millis() / MILLIS_PER_HOUR / 24), code);
-        if (isFull() && !orphans.contains(key)) {
+        if ((isFull() || orphans.size() >= maxOrphans) && !orphans.contains(key)) {
             dropped.increment();
             return;
         }

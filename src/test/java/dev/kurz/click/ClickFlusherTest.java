@@ -177,6 +177,24 @@ class ClickFlusherTest {
         assertThat(recorder.dropped()).as("room again once flushed").isEqualTo(dropped);
     }
 
+    @Test
+    void aScanOfUnknownCodesCannotCrowdOutRealClicks() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of("KURZ_CLICK_MAX_PENDING", "100"));
+        for (int i = 0; i < 1_000; i++) {
+            recorder.recordOrphan("random" + i);
+        }
+        assertThat(recorder.pending()).isEqualTo(10);
+        assertThat(recorder.dropped()).isEqualTo(990);
+        for (int i = 0; i < 90; i++) {
+            click(recorder, 1, 1, CHROME, "r" + i + ".example");
+        }
+        assertThat(recorder.dropped()).as("real clicks still have their room").isEqualTo(990);
+        flusher.flushNow();
+        assertThat(count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(10);
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(90);
+    }
+
     private void click(ClickRecorder recorder, long linkId, int n, String ua, String referrer) {
         Visit visit = new Visit(UserAgents.isBot(ua), ua, referrer, null);
         for (int i = 0; i < n; i++) {
