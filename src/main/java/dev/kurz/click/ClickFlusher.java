@@ -178,7 +178,8 @@ public final class ClickFlusher implements AutoCloseable {
                 .sorted(Comparator.comparingLong(HourlyClicks::linkId).thenComparingLong(HourlyClicks::hour))
                 .toList();
         List<DimClicks> dimRows = dims.entrySet().stream()
-                .map(e -> new DimClicks(e.getKey().linkId, e.getKey().day, e.getKey().dim, e.getKey().value, e.getValue()[0]))
+                .map(e -> new DimClicks(e.getKey().linkId, e.getKey().day, e.getKey().dim, e.getKey().value,
+                        e.getValue()[0]))
                 .sorted(Comparator.comparingLong(DimClicks::linkId).thenComparingLong(DimClicks::day)
                         .thenComparing(d -> d.dim().column()).thenComparing(DimClicks::value))
                 .toList();
@@ -204,7 +205,8 @@ public final class ClickFlusher implements AutoCloseable {
             return;
         }
         log.warn("click buffer full ({} counters waiting for the database, KURZ_CLICK_MAX_PENDING): "
-                + "dropped {} clicks since the last report, {} in total", recorder.pending(), dropped - droppedLogged, dropped);
+                + "dropped {} clicks since the last report, {} in total", recorder.pending(), dropped - droppedLogged,
+                dropped);
         droppedLogged = dropped;
         lastDropLogAt = now;
     }

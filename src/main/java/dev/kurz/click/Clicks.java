@@ -34,7 +34,8 @@ public final class Clicks implements AutoCloseable {
         var store = new SqlClickStore(db);
         var recorder = new ClickRecorder(clock, settings);
         var flusher = ClickFlusher.start(recorder, store, clock, settings.clickFlushInterval());
-        return new Clicks(settings, clock, recorder, flusher, new StatsService(store, recorder, flusher::failedFlushes));
+        var stats = new StatsService(store, recorder, flusher::failedFlushes);
+        return new Clicks(settings, clock, recorder, flusher, stats);
     }
 
     public ClickRecorder recorder() {

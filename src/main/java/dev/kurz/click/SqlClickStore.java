@@ -60,7 +60,8 @@ public final class SqlClickStore implements ClickStore {
             }
             try (var ps = c.prepareStatement("INSERT INTO click_dims (link_id, day, dim, value, clicks) "
                     + "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM links WHERE id = ?) "
-                    + "ON CONFLICT (link_id, day, dim, value) DO UPDATE SET clicks = click_dims.clicks + excluded.clicks")) {
+                    + "ON CONFLICT (link_id, day, dim, value) "
+                    + "DO UPDATE SET clicks = click_dims.clicks + excluded.clicks")) {
                 for (DimClicks d : batch.dims()) {
                     ps.setLong(1, d.linkId());
                     ps.setLong(2, d.day());
@@ -168,7 +169,8 @@ public final class SqlClickStore implements ClickStore {
                 ps.setLong(2, fromDay);
                 ps.setLong(3, toDay);
                 ps.setInt(4, limit);
-                return list(ps, rs -> new DimCount(Dimension.ofColumn(rs.getString(1)), rs.getString(2), rs.getLong(3)));
+                return list(ps, rs -> new DimCount(Dimension.ofColumn(rs.getString(1)), rs.getString(2),
+                        rs.getLong(3)));
             }
         });
     }

@@ -84,7 +84,8 @@ record StatsQuery(Interval interval, long fromBucket, long toBucket, int top) {
         }
         long millis;
         try {
-            millis = value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli()
+            millis = value.length() == 10
+                    ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli()
                     : Instant.parse(value).toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
             errors.add(new Problem.FieldError(field, "must be an ISO-8601 instant such as 2026-11-23T14:00:00Z "

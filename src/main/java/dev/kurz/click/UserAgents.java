@@ -113,9 +113,9 @@ public final class UserAgents {
     private static final String[] KEYWORDS = {
             "crawl", "spider", "slurp", "scrape", "archiver", "indexer", "preview", "externalhit",
             "facebookcatalog", "whatsapp", "headless", "lighthouse", "phantomjs", "embedly", "iframely",
-            "feedfetcher", "mediapartners", "apis-google", "googleother", "pagerenderer", "ptst/",
-            "pingdom", "uptime", "monitor", "validator", "checklink", "linkcheck", "check_http",
-            "nagios", "zgrab", "masscan", "nmap", "nuclei", "censys", "datanyze", "qwantify", "vkshare"};
+            "feedfetcher", "mediapartners", "apis-google", "googleother", "pagerenderer", "favicon", "ptst/",
+            "pingdom", "uptime", "monitor", "validator", "checklink", "linkcheck", "check_http", "nagios",
+            "zgrab", "masscan", "nmap", "nuclei", "censys", "datanyze", "qwantify", "vkshare"};
     private static final String[][] BY_FIRST_LETTER = new String[26][];
 
     static {
