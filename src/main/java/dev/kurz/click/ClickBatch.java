@@ -14,14 +14,14 @@ import java.util.Map;
  * @param humanPerLink human clicks per link in this batch: added to {@code links.clicks} and,
  *                     once committed, subtracted from the recorder's unflushed counts
  */
-record ClickBatch(String node, long seq, long createdAt, List<HourlyClicks> hourly, List<DimClicks> dims,
+public record ClickBatch(String node, long seq, long createdAt, List<HourlyClicks> hourly, List<DimClicks> dims,
                   List<OrphanVisits> orphans, Map<Long, Long> humanPerLink) {
 
-    int rows() {
+    public int rows() {
         return hourly.size() + dims.size() + orphans.size();
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return rows() == 0;
     }
 }

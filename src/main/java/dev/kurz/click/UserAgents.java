@@ -24,10 +24,10 @@ import ua_parser.Parser;
  *
  * <p>Thread-safe.
  */
-public final class UserAgents {
+final class UserAgents {
 
     /** A classified user agent; {@code userAgent} is the canonical instance for counter keys. */
-    public record Agent(String userAgent, boolean bot, String browser, String os, String device) {}
+    record Agent(String userAgent, boolean bot, String browser, String os, String device) {}
 
     /** Longer strings are cut here before anything else looks at them: bounds memory per counter. */
     static final int MAX_LENGTH = 512;
@@ -127,7 +127,7 @@ public final class UserAgents {
     }
 
     /** Whether the string announces a bot (see above). No allocation; safe on the event loop. */
-    public static boolean isBot(String ua) {
+    static boolean isBot(String ua) {
         int n = ua.length();
         if (n == 0 || ua.isBlank()) {
             return true;
