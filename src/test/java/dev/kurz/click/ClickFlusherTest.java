@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The flusher against a real SQLite database whose store fails on command: retries apply a batch
- * exactly once, and the memory bound holds while the database is away.
+ * The flusher against a real database whose store fails on command: retries apply a batch
+ * exactly once, and the memory bound holds while the database is away. SQLite here; a subclass
+ * runs the same on PostgreSQL.
  */
 class ClickFlusherTest {
 
@@ -74,15 +75,25 @@ class ClickFlusherTest {
         @Override public long linkCount() { return real.linkCount(); }
     }
 
+    /** Settings that select the backend under test. */
+    Map<String, String> backend() {
+        return Map.of();
+    }
+
+    private Map<String, String> base;
+
     private ClickRecorder start(FaultyStore store, Map<String, String> env) {
-        Settings settings = Settings.from(Map.of("KURZ_DATA_DIR", dir.toString()), env);
+        Settings settings = Settings.from(base, env);
         var recorder = new ClickRecorder(clock, settings);
         flusher = ClickFlusher.start(recorder, store, clock, Duration.ofHours(1)); // flushed by hand
         return recorder;
     }
 
     private FaultyStore store() {
-        db = Database.open(Settings.from(Map.of("KURZ_DATA_DIR", dir.toString())));
+        var env = new java.util.HashMap<>(backend());
+        env.put("KURZ_DATA_DIR", dir.toString());
+        base = Map.copyOf(env);
+        db = Database.open(Settings.from(base));
         for (int i = 1; i <= 3; i++) {
             sql("INSERT INTO links (code, url, created_at, updated_at) VALUES ('link" + i + "', 'https://example.com/"
                     + i + "', 0, 0)");
@@ -202,8 +213,14 @@ class ClickFlusherTest {
         }
     }
 
+    private Connection connect() throws SQLException {
+        String pg = base.get("KURZ_DB_URL");
+        return pg != null ? DriverManager.getConnection(pg, base.get("KURZ_DB_USER"), "")
+                : DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kurz.db"));
+    }
+
     private void sql(String statement) {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kurz.db"))) {
+        try (Connection c = connect()) {
             c.createStatement().execute(statement);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -211,8 +228,7 @@ class ClickFlusherTest {
     }
 
     private long count(String query) {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kurz.db"));
-             var rs = c.createStatement().executeQuery(query)) {
+        try (Connection c = connect(); var rs = c.createStatement().executeQuery(query)) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {

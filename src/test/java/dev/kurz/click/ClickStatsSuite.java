@@ -55,8 +55,8 @@ abstract class ClickStatsSuite {
 
     @Test
     void fiftyThousandRedirectsOfAHundredLinksCountEveryDimensionExactly() throws Exception {
-        // Flushing every 20 ms, so batches commit while the clicks pour in.
-        TestNode node = start(Map.of("KURZ_CLICK_FLUSH_MS", "20"));
+        // Flushing every 100 ms, so dozens of batches commit while the clicks pour in.
+        TestNode node = start(Map.of("KURZ_CLICK_FLUSH_MS", "100"));
         List<String> codes = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             codes.add(node.create("{\"url\": \"https://example.com/load/" + i + "\"}"));
