@@ -4,9 +4,7 @@ import dev.kurz.auth.ApiKeys;
 import dev.kurz.auth.Authenticator;
 import dev.kurz.auth.PasswordHasher;
 import dev.kurz.auth.RateLimits;
-import dev.kurz.click.ClickFlusher;
-import dev.kurz.click.ClickRecorder;
-import dev.kurz.click.SqlClickStore;
+import dev.kurz.click.Clicks;
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
 import dev.kurz.db.InstanceValues;
@@ -48,7 +46,7 @@ public final class App implements AutoCloseable {
     private final Settings settings;
     private final Database db;
     private final Blocking blocking;
-    private final ClickFlusher flusher;
+    private final Clicks clicks;
     private final Health health;
     private final Vertx vertx;
     private final WebServer server;
@@ -57,12 +55,12 @@ public final class App implements AutoCloseable {
     private final ApiKeys apiKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private App(Settings settings, Database db, Blocking blocking, ClickFlusher flusher, Health health, Vertx vertx,
+    private App(Settings settings, Database db, Blocking blocking, Clicks clicks, Health health, Vertx vertx,
                 WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
-        this.flusher = flusher;
+        this.clicks = clicks;
         this.health = health;
         this.vertx = vertx;
         this.server = server;
@@ -75,8 +73,8 @@ public final class App implements AutoCloseable {
     public static App start(Settings settings, Clock clock) {
         Database db = Database.open(settings);
         var blocking = new Blocking();
-        var recorder = new ClickRecorder(clock);
-        var flusher = ClickFlusher.start(recorder, new SqlClickStore(db), settings.clickFlushInterval());
+        var clicks = Clicks.wire(settings, db, clock);
+        var recorder = clicks.recorder();
 
         var store = new SqlLinkStore(db);
         String codeKey = settings.codeKey().orElseGet(() -> InstanceValues.getOrCreate(db, "code_key", App::randomKey));
@@ -104,9 +102,11 @@ public final class App implements AutoCloseable {
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         Router router = Router.router(vertx);
         health.mount(router);
-        new LinkRoutes(links, authenticator, limits, settings.trustedProxies(), blocking, clock, settings.baseUrl(),
-                settings.maxBodyBytes()).mount(router);
+        var linkRoutes = new LinkRoutes(links, authenticator, limits, settings.trustedProxies(), blocking, clock,
+                settings.baseUrl(), settings.maxBodyBytes());
+        linkRoutes.mount(router);
         new PasswordUnlock(cache, links, limits, settings.trustedProxies(), recorder, blocking, clock).mount(router);
+        clicks.mount(router, blocking, linkRoutes.mayReadLink(), authenticator.adminOnly(blocking));
         new SitePages(settings.baseUrl()).mount(router);
         Problems.mount(router, settings.maxBodyBytes());
 
@@ -124,7 +124,7 @@ public final class App implements AutoCloseable {
             log.info("No admin API key exists yet. Create the first one (it is shown once) with: "
                     + "kurz keys create --name admin --role admin");
         }
-        return new App(settings, db, blocking, flusher, health, vertx, server, cache, redis, apiKeys);
+        return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis, apiKeys);
     }
 
     /** The installation's API keys (the same store {@code kurz keys} uses). */
@@ -159,7 +159,7 @@ public final class App implements AutoCloseable {
 
     /** Writes counted clicks to the database now (tests, and the shutdown path). */
     public void flushClicks() {
-        flusher.flushNow();
+        clicks.flushNow();
     }
 
     /**
@@ -168,6 +168,18 @@ public final class App implements AutoCloseable {
      */
     @Override
     public void close() {
+        stop(true);
+    }
+
+    /**
+     * Stops like a killed process as far as clicks go: no final flush, so the clicks counted since
+     * the last flush are lost. A test seam for the loss bound of DESIGN.md section 6.
+     */
+    public void crash() {
+        stop(false);
+    }
+
+    private void stop(boolean flushClicks) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -181,7 +193,11 @@ public final class App implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("HTTP shutdown did not complete cleanly: {}", e.getMessage());
         }
-        flusher.close();
+        if (flushClicks) {
+            clicks.close();
+        } else {
+            clicks.abandon();
+        }
         blocking.close();
         if (redis != null) {
             redis.close();

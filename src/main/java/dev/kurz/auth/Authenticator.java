@@ -1,6 +1,9 @@
 package dev.kurz.auth;
 
 import dev.kurz.http.Problem;
+import dev.kurz.http.Blocking;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,5 +46,31 @@ public final class Authenticator {
         }
         return keys.authenticate(m.group(1)).orElseThrow(() ->
                 Problem.unauthorized("the API key is not valid (unknown, mistyped or revoked)", "invalid_token"));
+    }
+
+    /**
+     * A route handler that lets only admin keys through (401 without a key, 403 with a user key).
+     * The key lookup may block, so it runs on a virtual thread.
+     */
+    public Handler<RoutingContext> adminOnly(Blocking blocking) {
+        return ctx -> {
+            List<String> authorization = ctx.request().headers().getAll("Authorization");
+            blocking.call(() -> {
+                Caller caller = authenticate(authorization);
+                if (caller.isAnonymous()) {
+                    throw Problem.unauthorized("this needs an admin API key", null);
+                }
+                if (!caller.isAdmin()) {
+                    throw Problem.forbidden("this needs an admin API key; yours is a user key");
+                }
+                return caller;
+            }).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    ctx.next();
+                } else {
+                    ctx.fail(ar.cause());
+                }
+            });
+        };
     }
 }

@@ -1,13 +1,53 @@
 package dev.kurz.click;
 
 import java.util.List;
+import java.util.OptionalLong;
 
-/** Where click roll-ups are persisted. Blocks on I/O: call from a virtual or flusher thread. */
+/**
+ * Where click roll-ups are persisted and read back for statistics. Blocks on I/O: call from a
+ * virtual or flusher thread. Ranges are half-open: {@code from} inclusive, {@code to} exclusive.
+ */
 public interface ClickStore {
 
     /**
-     * Adds every batch entry to its (link, hour) row and to the link's total, in one transaction:
-     * all or nothing. Entries for links deleted meanwhile are dropped.
+     * Writes a batch in one transaction, all or nothing: hourly rows, dimension rows, orphan
+     * visits, the links' human totals, and the batch's ledger entry. Entries for links deleted
+     * meanwhile are dropped. Returns false, changing nothing, if the ledger shows the batch was
+     * already committed (a retry after a lost COMMIT answer).
      */
-    void add(List<HourlyClicks> batch);
+    boolean add(ClickBatch batch);
+
+    /** The id of the link with {@code code}, if there is one. */
+    OptionalLong linkId(String code);
+
+    /** The link's hourly rows in [fromHour, toHour), oldest first; hours without clicks have no row. */
+    List<HourlyClicks> hourly(long linkId, long fromHour, long toHour);
+
+    /** Per dimension, its {@code limit} most frequent values for the link in [fromDay, toDay). */
+    List<DimCount> topValues(long linkId, long fromDay, long toDay, int limit);
+
+    /** Clicks of all links per day in [fromHour, toHour) (whole days), oldest first; empty days missing. */
+    List<DayClicks> dailyTotals(long fromHour, long toHour);
+
+    /** The {@code limit} links with the most human clicks in [fromHour, toHour). */
+    List<LinkClicks> topLinks(long fromHour, long toHour, int limit);
+
+    /** Orphan visits per day in [fromDay, toDay), oldest first; empty days missing. */
+    List<DayVisits> orphansPerDay(long fromDay, long toDay);
+
+    /** The {@code limit} unknown codes hit most often in [fromDay, toDay). */
+    List<CodeVisits> topOrphans(long fromDay, long toDay, int limit);
+
+    /** How many links exist. */
+    long linkCount();
+
+    record DimCount(Dimension dim, String value, long clicks) {}
+
+    record DayClicks(long day, long clicks, long bots) {}
+
+    record LinkClicks(String code, long clicks, long bots) {}
+
+    record DayVisits(long day, long visits) {}
+
+    record CodeVisits(String code, long visits) {}
 }

@@ -1,4 +1,4 @@
 package dev.kurz.click;
 
-/** Clicks on one link during one hour (epoch hours), as written to {@code click_counts}. */
-public record HourlyClicks(long linkId, long hour, long clicks) {}
+/** Clicks on one link during one hour (epoch hours), humans and bots apart, as in {@code click_counts}. */
+public record HourlyClicks(long linkId, long hour, long clicks, long bots) {}

@@ -47,6 +47,14 @@ public record Setting(String name, String defaultValue, String description) {
             "How long a link stays in the Redis L2 cache.");
     public static final Setting CLICK_FLUSH_MS = new Setting("KURZ_CLICK_FLUSH_MS", "1000",
             "How often counted clicks are written to the database, in milliseconds; a crash loses at most this much.");
+    public static final Setting CLICK_MAX_PENDING = new Setting("KURZ_CLICK_MAX_PENDING", "100000",
+            "Most click counters held in memory while the database is unreachable (a few hundred bytes each); "
+            + "beyond it new ones are dropped, counted and logged.");
+    public static final Setting COUNTRY_HEADER = new Setting("KURZ_COUNTRY_HEADER", "",
+            "Header in which a trusted proxy (KURZ_TRUSTED_PROXIES) passes the visitor's ISO country code, "
+            + "e.g. CF-IPCountry; unset = no country statistics.");
+    public static final Setting STATS_MAX_RANGE = new Setting("KURZ_STATS_MAX_RANGE", "400d",
+            "Longest from-to range a statistics query may ask for.");
     public static final Setting CACHE_L1_SIZE = new Setting("KURZ_CACHE_L1_SIZE", "100000",
             "Maximum number of links (and unknown codes) held in the in-process cache.");
     public static final Setting CACHE_L1_TTL = new Setting("KURZ_CACHE_L1_TTL", "60s",
@@ -93,7 +101,8 @@ public record Setting(String name, String defaultValue, String description) {
     /** All settings, in the order README lists them. */
     public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD,
             DB_PASSWORD_FILE, DB_READ_URL, DB_POOL_SIZE, DB_CONNECT_TIMEOUT, REDIS_URL, REDIS_TIMEOUT, REDIS_PREFIX,
-            CLICK_FLUSH_MS, CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
+            CLICK_FLUSH_MS, CLICK_MAX_PENDING, COUNTRY_HEADER, STATS_MAX_RANGE,
+            CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
             SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, ANONYMOUS_CREATE, RATE_CREATE, RATE_CREATE_PER_KEY,
             RATE_REDIRECT, RATE_NOT_FOUND, RATE_PASSWORD, LOG_LEVEL);

@@ -36,6 +36,9 @@ public record Settings(
         String redisPrefix,
         Duration cacheL2Ttl,
         Duration clickFlushInterval,
+        int clickMaxPending,
+        Optional<String> countryHeader,
+        Duration statsMaxRange,
         int cacheL1Size,
         Duration cacheL1Ttl,
         Duration cacheNegativeTtl,
@@ -100,6 +103,9 @@ public record Settings(
                 p.text(Setting.REDIS_PREFIX),
                 p.duration(Setting.CACHE_L2_TTL, Duration.ofSeconds(1), Duration.ofDays(30)),
                 Duration.ofMillis(p.integer(Setting.CLICK_FLUSH_MS, 10, 3_600_000)),
+                p.integer(Setting.CLICK_MAX_PENDING, 1, 100_000_000),
+                p.headerName(Setting.COUNTRY_HEADER),
+                p.duration(Setting.STATS_MAX_RANGE, Duration.ofDays(1), Duration.ofDays(3_660)),
                 p.integer(Setting.CACHE_L1_SIZE, 0, 100_000_000),
                 p.duration(Setting.CACHE_L1_TTL, Duration.ofMillis(1), Duration.ofDays(1)),
                 p.duration(Setting.CACHE_NEGATIVE_TTL, Duration.ZERO, Duration.ofHours(1)),
@@ -231,6 +237,14 @@ public record Settings(
                 throw new IllegalArgumentException(s.name() + " must be comma-separated IPs or CIDR ranges: "
                         + e.getMessage());
             }
+        }
+
+        Optional<String> headerName(Setting s) {
+            Optional<String> v = optional(s);
+            if (v.isPresent() && !v.get().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")) {
+                throw bad(s, v.get(), "an HTTP header name such as CF-IPCountry");
+            }
+            return v;
         }
 
         Optional<String> jdbcUrl(Setting s) {

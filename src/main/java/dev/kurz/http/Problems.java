@@ -104,6 +104,9 @@ public final class Problems {
         if (path.equals("/api/v1/links")) {
             return "GET, POST";
         }
+        if (path.startsWith("/api/v1/links/") && path.endsWith("/stats")) {
+            return "GET";
+        }
         if (path.startsWith("/api/v1/links/")) {
             return "GET, PATCH, DELETE";
         }

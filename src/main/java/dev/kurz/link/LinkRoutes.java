@@ -160,6 +160,18 @@ public final class LinkRoutes {
                         new PageView(page.links().stream().map(l -> LinkView.of(l, baseUrl)).toList(), page.nextCursor())));
     }
 
+    /**
+     * A route handler that lets a request for {@code /.../:code/...} through only if its caller may
+     * read that link (the same rule as GET of the link: 401, 403 or 404 otherwise).
+     */
+    public io.vertx.core.Handler<RoutingContext> mayReadLink() {
+        return ctx -> {
+            String code = code(ctx);
+            List<String> authorization = authorization(ctx);
+            respond(ctx, blocking.call(() -> links.get(auth.authenticate(authorization), code)), link -> ctx.next());
+        };
+    }
+
     private static List<String> authorization(RoutingContext ctx) {
         return ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION);
     }

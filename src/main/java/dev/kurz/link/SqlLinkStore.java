@@ -157,6 +157,10 @@ public final class SqlLinkStore implements LinkStore {
                 ps.setLong(1, id);
                 ps.executeUpdate();
             }
+            try (var ps = c.prepareStatement("DELETE FROM click_dims WHERE link_id = ?")) {
+                ps.setLong(1, id);
+                ps.executeUpdate();
+            }
             return true;
         });
     }

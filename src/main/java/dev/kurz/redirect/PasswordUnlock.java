@@ -4,6 +4,7 @@ import dev.kurz.auth.RateLimits;
 import dev.kurz.auth.RateLimits.Budget;
 import dev.kurz.auth.RateLimits.Verdict;
 import dev.kurz.click.ClickRecorder;
+import dev.kurz.click.Visit;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Pages;
 import dev.kurz.http.Problem;
@@ -102,7 +103,8 @@ public final class PasswordUnlock {
         }
         String password = password(ctx);
         String client = proxies.clientAddress(ctx.request());
-        blocking.call(() -> attempt(code, password, client)).onComplete(ar -> {
+        Visit visit = clicks.visit(ctx.request()); // read the headers here, on the event loop
+        blocking.call(() -> attempt(code, password, client, visit)).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
                 return;
@@ -129,7 +131,7 @@ public final class PasswordUnlock {
     }
 
     /** Runs on a virtual thread: may wait for Redis, the database and the hash. */
-    private Outcome attempt(String code, String password, String client) {
+    private Outcome attempt(String code, String password, String client, Visit visit) {
         Verdict verdict = limits.consume(Budget.PASSWORD, client, false).join();
         if (!verdict.allowed()) {
             throw verdict.problem();
@@ -148,10 +150,10 @@ public final class PasswordUnlock {
         if (!links.checkPassword(code, password)) {
             return new Outcome.Wrong();
         }
-        if (!cached.tryClick()) {
+        if (!visit.bot() && !cached.tryClick()) {
             throw Problem.gone("This short link has reached its click limit.");
         }
-        clicks.record(link.id());
+        clicks.record(link.id(), visit);
         return new Outcome.Redirect(link.url());
     }
 

@@ -4,6 +4,7 @@ import dev.kurz.auth.RateLimits;
 import dev.kurz.auth.RateLimits.Budget;
 import dev.kurz.auth.RateLimits.Verdict;
 import dev.kurz.click.ClickRecorder;
+import dev.kurz.click.Visit;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Pages;
 import dev.kurz.http.Problem;
@@ -27,9 +28,11 @@ import java.util.concurrent.CompletableFuture;
  * The product's hot path: {@code GET /{code}} and {@code HEAD /{code}}.
  *
  * <p>Per request: check the path's shape (no regex), look the code up in {@link LinkCache}, check
- * disabled / expired / click budget, write the redirect, count the click in memory. On a cache hit
- * nothing blocks and nothing but the response is allocated; on a miss the answer is written when the
- * load completes, back on the request's event loop. No logging, no exceptions on the normal path.
+ * disabled / expired / click budget, write the redirect, count the click in memory (with what the
+ * statistics need: bot or not, user agent, referrer host, country; see {@link ClickRecorder}). On a
+ * cache hit nothing blocks and nothing but the response and the click's counter key is allocated;
+ * on a miss the answer is written when the load completes, back on the request's event loop. Hits
+ * on unknown codes are counted as orphan visits. No logging, no exceptions on the normal path.
  *
  * <p>{@code GET /{code}+} shows a preview page instead of redirecting. Query strings are ignored:
  * no parameter can change where a link goes (no open redirect).
@@ -121,7 +124,7 @@ public final class RedirectHandler {
             entry = cache.lookup(code);
         }
         if (entry.isDone() && !entry.isCompletedExceptionally()) {
-            respond(request, entry.join(), client);
+            respond(request, code, entry.join(), client);
             return;
         }
         Context context = Vertx.currentContext();
@@ -129,7 +132,7 @@ public final class RedirectHandler {
             if (failure != null) {
                 Problems.send(request, Problems.from(failure));
             } else {
-                respond(request, cached, client);
+                respond(request, code, cached, client);
             }
         }));
     }
@@ -152,8 +155,12 @@ public final class RedirectHandler {
         }
     }
 
-    private void respond(HttpServerRequest request, CachedLink cached, String client) {
+    private void respond(HttpServerRequest request, String code, CachedLink cached, String client) {
         Link link = cached.link;
+        boolean counts = request.method() == HttpMethod.GET;
+        if (link == null && counts) {
+            clicks.recordOrphan(code);
+        }
         if (link == null || link.disabled()) {
             notFound(request, client);
             return;
@@ -166,13 +173,14 @@ public final class RedirectHandler {
             askForPassword(request, link.code());
             return;
         }
-        boolean counts = request.method() == HttpMethod.GET;
-        if (counts ? !cached.tryClick() : cached.exhausted()) {
+        // Bots are counted apart and take nothing from the click budget (but see no link past it).
+        Visit visit = counts ? clicks.visit(request) : null;
+        if (counts && !visit.bot() ? !cached.tryClick() : cached.exhausted()) {
             gone(request, "This short link has reached its click limit.");
             return;
         }
         if (counts) {
-            clicks.record(link.id());
+            clicks.record(link.id(), visit);
         }
         request.response()
                 .setStatusCode(link.redirectStatus())

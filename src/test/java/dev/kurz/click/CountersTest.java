@@ -12,7 +12,7 @@ class CountersTest {
 
     @Test
     void drainingWhileWritersAddNeverLosesOrDuplicatesACount() throws Exception {
-        var counters = new Counters();
+        var counters = new Counters<Long>();
         var drained = new AtomicLong();
         var writersDone = new AtomicBoolean();
         int writers = 4;
@@ -47,14 +47,14 @@ class CountersTest {
 
     @Test
     void subtractRetiresACounterThatReachesZero() {
-        var counters = new Counters();
-        counters.add(7, 5);
-        counters.subtract(7, 2);
-        assertThat(counters.get(7)).isEqualTo(3);
-        counters.subtract(7, 3);
-        assertThat(counters.get(7)).isZero();
+        var counters = new Counters<Long>();
+        counters.add(7L, 5);
+        counters.subtract(7L, 2);
+        assertThat(counters.get(7L)).isEqualTo(3);
+        counters.subtract(7L, 3);
+        assertThat(counters.get(7L)).isZero();
         assertThat(counters.size()).isZero();
-        counters.add(7, 1);
-        assertThat(counters.get(7)).isEqualTo(1);
+        counters.add(7L, 1);
+        assertThat(counters.get(7L)).isEqualTo(1);
     }
 }

@@ -1,0 +1,69 @@
+package dev.kurz.click;
+
+import dev.kurz.config.Settings;
+import dev.kurz.db.Database;
+import dev.kurz.http.Blocking;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+
+/**
+ * The click feature, wired: the recorder the redirect path counts into, the flusher that writes
+ * the counts, and the statistics API that reads them. {@code App} builds it with {@link #wire}
+ * and owns its lifecycle.
+ */
+public final class Clicks implements AutoCloseable {
+
+    private final Settings settings;
+    private final Clock clock;
+    private final ClickRecorder recorder;
+    private final ClickFlusher flusher;
+    private final StatsService stats;
+
+    private Clicks(Settings settings, Clock clock, ClickRecorder recorder, ClickFlusher flusher, StatsService stats) {
+        this.settings = settings;
+        this.clock = clock;
+        this.recorder = recorder;
+        this.flusher = flusher;
+        this.stats = stats;
+    }
+
+    /** Starts counting and flushing every {@code KURZ_CLICK_FLUSH_MS}. */
+    public static Clicks wire(Settings settings, Database db, Clock clock) {
+        var store = new SqlClickStore(db);
+        var recorder = new ClickRecorder(clock, settings);
+        var flusher = ClickFlusher.start(recorder, store, clock, settings.clickFlushInterval());
+        var stats = new StatsService(store, recorder, flusher::failedFlushes);
+        return new Clicks(settings, clock, recorder, flusher, stats);
+    }
+
+    public ClickRecorder recorder() {
+        return recorder;
+    }
+
+    /**
+     * Mounts the statistics API; {@code adminOnly} guards the instance-wide statistics (see
+     * {@link StatsRoutes}).
+     */
+    public void mount(Router router, Blocking blocking, Handler<RoutingContext> mayReadLink,
+                      Handler<RoutingContext> adminOnly) {
+        new StatsRoutes(stats, blocking, clock, settings.statsMaxRange(), mayReadLink, adminOnly).mount(router);
+    }
+
+    /** Writes counted clicks to the database now. */
+    public void flushNow() {
+        flusher.flushNow();
+    }
+
+    /** Stops flushing after writing what is left. */
+    @Override
+    public void close() {
+        flusher.close();
+    }
+
+    /** Stops flushing and forgets what is left, as a killed process would (test seam). */
+    public void abandon() {
+        flusher.abandon();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.kurz.click;
+
+/**
+ * What {@code click_dims} counts per click, besides the hourly totals. Every click (bots too) adds
+ * one to each dimension, except country, which only a trusted proxy's header supplies; so per
+ * day the values of referrer, browser, os and device each add up to the day's clicks.
+ */
+public enum Dimension {
+    /** Host of the Referer, or {@code direct} / {@code unknown}. */
+    REFERRER("referrer"),
+    /** Browser family from the User-Agent (uap-core), e.g. Chrome, Mobile Safari, Googlebot. */
+    BROWSER("browser"),
+    /** OS family from the User-Agent (uap-core), e.g. Windows, iOS, Android, Mac OS X. */
+    OS("os"),
+    /** desktop, mobile, tablet or bot. */
+    DEVICE("device"),
+    /** ISO 3166 alpha-2 from {@code KURZ_COUNTRY_HEADER}, when a trusted proxy sent one. */
+    COUNTRY("country");
+
+    private final String column;
+
+    Dimension(String column) {
+        this.column = column;
+    }
+
+    /** The value stored in {@code click_dims.dim}. */
+    public String column() {
+        return column;
+    }
+
+    static Dimension ofColumn(String column) {
+        for (Dimension d : values()) {
+            if (d.column.equals(column)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("unknown dimension '" + column + "' in click_dims");
+    }
+}

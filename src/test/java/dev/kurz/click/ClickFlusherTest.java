@@ -1,0 +1,238 @@
+package dev.kurz.click;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kurz.config.Settings;
+import dev.kurz.db.Database;
+import dev.kurz.db.StoreException;
+import dev.kurz.support.MutableClock;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flusher against a real database whose store fails on command: retries apply a batch
+ * exactly once, and the memory bound holds while the database is away. SQLite here; a subclass
+ * runs the same on PostgreSQL.
+ */
+class ClickFlusherTest {
+
+    private static final String CHROME =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    private static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock();
+    private Database db;
+    private ClickFlusher flusher;
+
+    /** A store that fails the way a database does: before the transaction, or after its commit. */
+    private static final class FaultyStore implements ClickStore {
+        final ClickStore real;
+        final AtomicInteger failBefore = new AtomicInteger();
+        final AtomicInteger failAfterCommit = new AtomicInteger();
+        final AtomicInteger applied = new AtomicInteger();
+        final AtomicInteger foundInLedger = new AtomicInteger();
+
+        FaultyStore(ClickStore real) {
+            this.real = real;
+        }
+
+        @Override
+        public boolean add(ClickBatch batch) {
+            if (failBefore.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new StoreException(new SQLTransientConnectionException("database unreachable"));
+            }
+            boolean fresh = real.add(batch);
+            (fresh ? applied : foundInLedger).incrementAndGet();
+            if (failAfterCommit.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                // The COMMIT reached the database but its answer never came back.
+                throw new StoreException(new SQLException("An I/O error occurred while sending to the backend", "08006"));
+            }
+            return fresh;
+        }
+
+        @Override public OptionalLong linkId(String code) { return real.linkId(code); }
+        @Override public List<HourlyClicks> hourly(long l, long f, long t) { return real.hourly(l, f, t); }
+        @Override public List<DimCount> topValues(long l, long f, long t, int n) { return real.topValues(l, f, t, n); }
+        @Override public List<DayClicks> dailyTotals(long f, long t) { return real.dailyTotals(f, t); }
+        @Override public List<LinkClicks> topLinks(long f, long t, int n) { return real.topLinks(f, t, n); }
+        @Override public List<DayVisits> orphansPerDay(long f, long t) { return real.orphansPerDay(f, t); }
+        @Override public List<CodeVisits> topOrphans(long f, long t, int n) { return real.topOrphans(f, t, n); }
+        @Override public long linkCount() { return real.linkCount(); }
+    }
+
+    /** Settings that select the backend under test. */
+    Map<String, String> backend() {
+        return Map.of();
+    }
+
+    private Map<String, String> base;
+
+    private ClickRecorder start(FaultyStore store, Map<String, String> env) {
+        Settings settings = Settings.from(base, env);
+        var recorder = new ClickRecorder(clock, settings);
+        flusher = ClickFlusher.start(recorder, store, clock, Duration.ofHours(1)); // flushed by hand
+        return recorder;
+    }
+
+    private FaultyStore store() {
+        var env = new java.util.HashMap<>(backend());
+        env.put("KURZ_DATA_DIR", dir.toString());
+        base = Map.copyOf(env);
+        db = Database.open(Settings.from(base));
+        for (int i = 1; i <= 3; i++) {
+            sql("INSERT INTO links (code, url, created_at, updated_at) VALUES ('link" + i + "', 'https://example.com/"
+                    + i + "', 0, 0)");
+        }
+        return new FaultyStore(new SqlClickStore(db));
+    }
+
+    @AfterEach
+    void stop() {
+        if (flusher != null) {
+            flusher.abandon();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @Test
+    void aBatchWhoseCommitAnswerWasLostIsRetriedButNotAppliedTwice() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of());
+        click(recorder, 1, 5, CHROME, "a.example");
+        click(recorder, 2, 3, GOOGLEBOT, "direct");
+
+        store.failAfterCommit.set(1);
+        assertThatThrownBy(flusher::flushNow).isInstanceOf(StoreException.class);
+        assertThat(recorder.unflushed(1)).as("not acknowledged, so still counted in memory").isEqualTo(5);
+        click(recorder, 1, 2, CHROME, "b.example"); // arrives while the batch waits for its retry
+
+        flusher.flushNow();
+        assertThat(store.foundInLedger.get()).as("the retry found its batch committed").isEqualTo(1);
+        assertThat(store.applied.get()).as("the first batch once, the later clicks once").isEqualTo(2);
+        assertThat(recorder.unflushed(1)).isZero();
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(7);
+        assertThat(count("SELECT sum(clicks) FROM click_counts WHERE link_id = 1")).isEqualTo(7);
+        assertThat(count("SELECT sum(bots) FROM click_counts WHERE link_id = 2")).isEqualTo(3);
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).as("bots are not link clicks").isZero();
+        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE link_id = 1 AND dim = 'referrer'")).isEqualTo(7);
+        assertThat(count("SELECT clicks FROM click_dims WHERE link_id = 2 AND dim = 'device' AND value = 'bot'"))
+                .isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM click_batches")).as("one ledger row per node").isEqualTo(1);
+    }
+
+    @Test
+    void aBatchThatFailedBeforeCommittingIsRetriedUntilItLands() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of());
+        click(recorder, 3, 4, CHROME, "a.example");
+        recorder.recordOrphan("nope");
+
+        store.failBefore.set(3);
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(flusher::flushNow).isInstanceOf(StoreException.class);
+            click(recorder, 3, 1, CHROME, "a.example");
+        }
+        flusher.flushNow();
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link3'")).isEqualTo(7);
+        assertThat(count("SELECT clicks FROM click_dims WHERE link_id = 3 AND dim = 'browser' AND value = 'Chrome'"))
+                .isEqualTo(7);
+        assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
+        assertThat(recorder.pending()).isZero();
+    }
+
+    @Test
+    void whileTheDatabaseIsAwayMemoryIsBoundedAndOverflowIsCountedNotLost() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of("KURZ_CLICK_MAX_PENDING", "20"));
+        store.failBefore.set(Integer.MAX_VALUE);
+
+        click(recorder, 1, 1, CHROME, "r0.example");
+        assertThatThrownBy(flusher::flushNow).isInstanceOf(StoreException.class); // its batch is held for retry
+        int held = recorder.pending();
+        assertThat(held).isPositive();
+
+        for (int i = 0; i < 100; i++) {
+            click(recorder, 1, 1, CHROME, "r" + i + ".example"); // 100 distinct counters wanted
+        }
+        assertThat(recorder.pending()).isEqualTo(20);
+        long dropped = recorder.dropped();
+        assertThat(dropped).isEqualTo(100 - (20 - held));
+        // A click that fits an existing counter still counts.
+        click(recorder, 1, 50, CHROME, "r0.example");
+        assertThat(recorder.dropped()).isEqualTo(dropped);
+
+        store.failBefore.set(0);
+        flusher.flushNow();
+        long kept = 1 + 100 - dropped + 50;
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(kept);
+        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE link_id = 1 AND dim = 'referrer'")).isEqualTo(kept);
+        assertThat(recorder.pending()).isZero();
+        click(recorder, 1, 1, CHROME, "fresh.example");
+        assertThat(recorder.dropped()).as("room again once flushed").isEqualTo(dropped);
+    }
+
+    @Test
+    void aScanOfUnknownCodesCannotCrowdOutRealClicks() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of("KURZ_CLICK_MAX_PENDING", "100"));
+        for (int i = 0; i < 1_000; i++) {
+            recorder.recordOrphan("random" + i);
+        }
+        assertThat(recorder.pending()).isEqualTo(10);
+        assertThat(recorder.dropped()).isEqualTo(990);
+        for (int i = 0; i < 90; i++) {
+            click(recorder, 1, 1, CHROME, "r" + i + ".example");
+        }
+        assertThat(recorder.dropped()).as("real clicks still have their room").isEqualTo(990);
+        flusher.flushNow();
+        assertThat(count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(10);
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(90);
+    }
+
+    private void click(ClickRecorder recorder, long linkId, int n, String ua, String referrer) {
+        Visit visit = new Visit(UserAgents.isBot(ua), ua, referrer, null);
+        for (int i = 0; i < n; i++) {
+            recorder.record(linkId, visit);
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        String pg = base.get("KURZ_DB_URL");
+        return pg != null ? DriverManager.getConnection(pg, base.get("KURZ_DB_USER"), "")
+                : DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kurz.db"));
+    }
+
+    private void sql(String statement) {
+        try (Connection c = connect()) {
+            c.createStatement().execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long count(String query) {
+        try (Connection c = connect(); var rs = c.createStatement().executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
