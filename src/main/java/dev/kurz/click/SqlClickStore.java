@@ -144,12 +144,17 @@ public final class SqlClickStore implements ClickStore {
 
     @Override
     public List<HourlyClicks> hourly(long linkId, long fromHour, long toHour) {
+        // Row values rather than "link_id = ? AND hour >= ?": PostgreSQL switches a statement that
+        // ran five times to a generic plan, which guessed a range on click_counts_hour cheaper and
+        // filtered every link's rows of the year (0.1 s instead of 15 ms). A row comparison can
+        // only use the (link_id, hour) key.
         return withConnection(db.reader(), c -> {
             try (var ps = c.prepareStatement("SELECT hour, clicks, bots FROM click_counts "
-                    + "WHERE link_id = ? AND hour >= ? AND hour < ? ORDER BY hour")) {
+                    + "WHERE (link_id, hour) >= (?, ?) AND (link_id, hour) < (?, ?) ORDER BY link_id, hour")) {
                 ps.setLong(1, linkId);
                 ps.setLong(2, fromHour);
-                ps.setLong(3, toHour);
+                ps.setLong(3, linkId);
+                ps.setLong(4, toHour);
                 return list(ps, rs -> new HourlyClicks(linkId, rs.getLong(1), rs.getLong(2), rs.getLong(3)));
             }
         });
