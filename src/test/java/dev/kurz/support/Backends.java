@@ -104,32 +104,30 @@ public final class Backends {
      * L2 writes are fire-and-forget, so a test must see one land before relying on it.
      */
     public static void awaitRedisKey(String url, String key) {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
         boolean cluster = url.startsWith("redis-cluster://");
-        String first = url.replaceFirst("^redis(-cluster)?://", "").split(",")[0];
-        var uri = io.lettuce.core.RedisURI.create("redis://" + first);
+        var uri = io.lettuce.core.RedisURI.create("redis://" + url.replaceFirst("^redis(-cluster)?://", "").split(",")[0]);
         if (cluster) {
             var client = io.lettuce.core.cluster.RedisClusterClient.create(uri);
             try (var c = client.connect()) {
-                while (c.sync().exists(key) == 0) {
-                    org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("key %s never written", key)
-                            .isLessThan(deadline);
-                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                }
+                awaitTrue("key " + key + " written", () -> c.sync().exists(key) > 0);
             } finally {
                 client.shutdown();
             }
         } else {
             var client = io.lettuce.core.RedisClient.create(uri);
             try (var c = client.connect()) {
-                while (c.sync().exists(key) == 0) {
-                    org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("key %s never written", key)
-                            .isLessThan(deadline);
-                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                }
+                awaitTrue("key " + key + " written", () -> c.sync().exists(key) > 0);
             } finally {
                 client.shutdown();
             }
+        }
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+        while (!condition.getAsBoolean()) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("never: %s", what).isLessThan(deadline);
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
         }
     }
 
