@@ -59,12 +59,14 @@ public final class ApiKeys {
         long now = clock.millis();
         return inTransaction(db.writer(), c -> {
             long id;
-            // The key contains its row's id, which only the insert hands out: insert with a
-            // placeholder (unique, never a valid hash) and set the real hash in the same transaction.
+            // The key contains its row's id, which only the insert hands out: insert with a random
+            // stand-in value (unique, never a valid hash) and set the real hash in the same
+            // transaction. Never the secret itself: PostgreSQL keeps the first row version on disk
+            // (a dead tuple, and in the WAL) after the update, and the secret must never be stored.
             try (var ps = c.prepareStatement("INSERT INTO api_keys (name, key_hash, role, created_at) "
                     + "VALUES (?, ?, ?, ?) RETURNING id")) {
                 ps.setString(1, n);
-                ps.setString(2, "pending:" + secret);
+                ps.setString(2, "pending:" + java.util.UUID.randomUUID());
                 ps.setString(3, role.label());
                 ps.setLong(4, now);
                 try (var rs = ps.executeQuery()) {
