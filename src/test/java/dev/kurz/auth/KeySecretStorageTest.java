@@ -28,7 +28,9 @@ class KeySecretStorageTest {
         String secret;
         try (var node = TestNode.start(dir, env)) {
             String key = node.key("disk-check", Role.USER);
-            secret = key.substring(key.lastIndexOf('_') + 1);
+            // kurz_<id>_<secret>; the secret is base64url and may itself contain '_'.
+            secret = key.substring(key.indexOf('_', "kurz_".length()) + 1);
+            assertThat(secret).hasSize(43);
         }
         Path heap;
         Path wal;
