@@ -19,18 +19,26 @@ class ReplicaFallbackTest {
     @TempDir
     Path dir;
 
-    @Test
-    void redirectsReadTheReplicaAndFallBackToThePrimaryForLinksItLacks() {
+    private String replica;
+
+    /**
+     * A node on a fresh primary whose reads go to a second, fresh database with the schema (as
+     * replication would give it) and nothing else: {@link #replica}, for the test to fill.
+     */
+    private TestNode nodeWithReplica(java.util.function.Consumer<String> fillReplica) {
         var pg = Backends.postgres();
         String primary = Backends.freshDatabase(pg);
-        String replica = Backends.freshDatabase(pg);
-        // Give the replica the schema, as replication would.
+        replica = Backends.freshDatabase(pg);
         TestNode.start(dir.resolve("migrate"), Map.of("KURZ_DB_URL", replica, "KURZ_DB_USER", "postgres")).close();
-        Backends.execute(replica, "INSERT INTO links (code, url, created_at, updated_at) "
-                + "VALUES ('only-on-replica', 'https://example.com/replica', 0, 0)");
+        fillReplica.accept(replica);
+        return TestNode.start(dir.resolve("node"), Map.of("KURZ_DB_URL", primary, "KURZ_DB_USER", "postgres",
+                "KURZ_DB_READ_URL", replica));
+    }
 
-        try (var node = TestNode.start(dir.resolve("node"), Map.of("KURZ_DB_URL", primary, "KURZ_DB_USER", "postgres",
-                "KURZ_DB_READ_URL", replica))) {
+    @Test
+    void redirectsReadTheReplicaAndFallBackToThePrimaryForLinksItLacks() {
+        try (var node = nodeWithReplica(r -> Backends.execute(r, "INSERT INTO links (code, url, created_at, updated_at) "
+                + "VALUES ('only-on-replica', 'https://example.com/replica', 0, 0)"))) {
             String fresh = node.create("""
                     {"url": "https://example.com/fresh"}""");
             assertThat(node.get("/" + fresh).header("Location")).isEqualTo("https://example.com/fresh");
@@ -42,12 +50,7 @@ class ReplicaFallbackTest {
 
     @Test
     void anEditIsNotUndoneByAReplicaThatStillHasTheOldRow() {
-        var pg = Backends.postgres();
-        String primary = Backends.freshDatabase(pg);
-        String replica = Backends.freshDatabase(pg);
-        TestNode.start(dir.resolve("migrate"), Map.of("KURZ_DB_URL", replica, "KURZ_DB_USER", "postgres")).close();
-        try (var node = TestNode.start(dir.resolve("node"), Map.of("KURZ_DB_URL", primary, "KURZ_DB_USER", "postgres",
-                "KURZ_DB_READ_URL", replica))) {
+        try (var node = nodeWithReplica(r -> { })) {
             node.create("""
                     {"url": "https://example.com/old", "alias": "edited"}""");
             // The replica has caught up with the create, and then lags behind the edit.
