@@ -86,7 +86,7 @@ public final class ApiKeys {
 
     /** Every key, revoked ones included, oldest first. */
     public List<ApiKey> list() {
-        return withConnection(db.writer(), c -> {
+        return withConnection(db.primaryReader(), c -> {
             try (var ps = c.prepareStatement("SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY id");
                  var rs = ps.executeQuery()) {
                 var out = new ArrayList<ApiKey>();
@@ -112,7 +112,7 @@ public final class ApiKeys {
 
     /** Whether some admin key is valid (if none, the first start explains how to make one). */
     public boolean hasActiveAdmin() {
-        return withConnection(db.writer(), c -> {
+        return withConnection(db.primaryReader(), c -> {
             try (var ps = c.prepareStatement(
                     "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL");
                  var rs = ps.executeQuery()) {
@@ -135,8 +135,8 @@ public final class ApiKeys {
             return Optional.empty();
         }
         long id = Long.parseLong(m.group(1));
-        // The writer: a key revoked a moment ago on another node must already fail here.
-        return withConnection(db.writer(), c -> {
+        // Never a replica: a key revoked a moment ago on another node must already fail here.
+        return withConnection(db.primaryReader(), c -> {
             try (var ps = c.prepareStatement("SELECT role, key_hash, revoked_at FROM api_keys WHERE id = ?")) {
                 ps.setLong(1, id);
                 try (var rs = ps.executeQuery()) {

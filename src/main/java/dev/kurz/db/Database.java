@@ -53,13 +53,18 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource writer;
     private final HikariDataSource reader;
     private final String description;
+    private final GroupCommit groupCommit;
 
     private Database(Dialect dialect, HikariDataSource writer, HikariDataSource reader, String description) {
         this.dialect = dialect;
         this.writer = writer;
         this.reader = reader;
         this.description = description;
+        this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(writer, GROUP_COMMIT_MAX) : null;
     }
+
+    /** Writes one group commit may hold: enough to amortise an fsync, few enough to keep the wait short. */
+    static final int GROUP_COMMIT_MAX = 256;
 
     /** Opens the database the settings name and applies pending migrations. */
     public static Database open(Settings settings) {
@@ -167,9 +172,30 @@ public final class Database implements AutoCloseable {
         return writer;
     }
 
+    /**
+     * Runs a small write that is acknowledged to a client (a create) in a transaction it may share
+     * with other such writes running now, and returns once that transaction has committed.
+     * On SQLite that is a {@link GroupCommit}: one writer, one fsync per commit, so sharing is
+     * what makes more than a few hundred writes a second possible. PostgreSQL groups concurrent
+     * commits into one WAL flush by itself, and its connections work in parallel, so there each
+     * write keeps its own transaction.
+     */
+    public <T> T inSharedTransaction(Jdbc.SqlWork<T> work) {
+        return groupCommit != null ? groupCommit.run(work) : Jdbc.inTransaction(writer, work);
+    }
+
     /** The pool for reads (a replica in the scaled mode, later). */
     public DataSource reader() {
         return reader;
+    }
+
+    /**
+     * The pool for reads that must see every write committed so far, on any node: on PostgreSQL
+     * the primary (a replica may lag behind it). On SQLite the readers: they read the same file
+     * as the writer, so they never lag, and they don't queue behind writes for its one connection.
+     */
+    public DataSource primaryReader() {
+        return dialect == Dialect.SQLITE ? reader : writer;
     }
 
     /** Whether reads come from a separate replica (which may lag behind the primary). */

@@ -124,6 +124,12 @@ public final class Jdbc {
         return rs.wasNull() ? null : v;
     }
 
+    /** A nullable BIGINT column, by position. */
+    public static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
     /** Binds a nullable BIGINT parameter. */
     public static void setNullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
         if (value == null) {

@@ -1,0 +1,601 @@
+// The kurz benchmark, run by bench/run as `java bench/Bench.java <repo> [--quick] [--large]`.
+//
+// On loopback, with wrk (-t2 -c64, a warm-up then a measured run, both bounded by time):
+//   1. nginx answering `return 302` for any path, one worker per core: the practical limit of
+//      this machine for a redirect, measured with the same wrk script as kurz;
+//   2. kurz on SQLite: redirect-hot, redirect-404, create, mixed;
+//   3. kurz on PostgreSQL + Redis (Debian's postgresql-15 and redis-server): the same, plus
+//      redirect-cold over 1,000,000 links with L1 sized to 100,000, and the heap that 1,000,000
+//      cached links take;
+// Links are created through kurz's API. Prints a Markdown table; without --quick it also writes
+// it into docs/BENCHMARKS.md between the bench/run markers. Every process it starts is stopped
+// by its PID, also on failure.
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public class Bench {
+
+    static final String PG_BIN = "/usr/lib/postgresql/15/bin/";
+    static final Pattern CODE = Pattern.compile("\"code\":\"([^\"]+)\"");
+    static final int CORES = Runtime.getRuntime().availableProcessors();
+
+    /** One measured wrk run. Latencies in microseconds; memory in KiB. */
+    record Run(String backend, String scenario, double rps, long p50, long p99, long p999, long errors,
+               long rssKiB, long heapKiB, String note) {}
+
+    /** What wrk's done() printed. */
+    record Wrk(long requests, double seconds, long socketErrors, long statusErrors, long p50, long p99, long p999) {}
+
+    record Proc(String name, Process process, Path log) {
+        long pid() {
+            return process.pid();
+        }
+    }
+
+    static Path repo, work, jar, lua;
+    static boolean quick;
+    static Duration warmUp, measured;
+    static final List<Proc> processes = new CopyOnWriteArrayList<>();
+    static final List<Run> runs = new ArrayList<>();
+    static final List<String> notes = new ArrayList<>();
+    static double nginxRps;
+    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws Exception {
+        repo = Path.of(args[0]).toAbsolutePath();
+        List<String> flags = List.of(args).subList(1, args.length);
+        quick = flags.contains("--quick");
+        warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(10);
+        measured = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
+        jar = repo.resolve("target/kurz.jar");
+        lua = repo.resolve("bench/wrk.lua");
+        work = Files.createTempDirectory("kurz-bench-");
+        Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
+        String machine = machine();
+        System.out.println(machine);
+        try {
+            int hotLinks = quick ? 2_000 : 10_000;
+            Path unknown = writeCodes("unknown", randomCodes(10_000));
+            nginx(unknown);
+            sqlite(hotLinks, unknown);
+            postgres(hotLinks, quick ? 20_000 : 1_000_000, unknown);
+        } finally {
+            stopAll();
+        }
+        String table = table(machine);
+        System.out.println();
+        System.out.println(table);
+        if (!quick) {
+            writeIntoDocs(table);
+        }
+        deleteQuietly(work);
+    }
+
+    // ---------------------------------------------------------------- the three servers
+
+    static void nginx(Path codes) throws Exception {
+        int port = freePort();
+        Path conf = work.resolve("nginx.conf");
+        Files.writeString(conf, """
+                worker_processes %d;
+                daemon off;
+                pid %s;
+                error_log %s warn;
+                events { worker_connections 4096; }
+                http {
+                    access_log off;
+                    keepalive_requests 100000000;
+                    server {
+                        listen 127.0.0.1:%d;
+                        location / { return 302 https://example.com/articles/seed/123456?utm_source=bench&utm_medium=wrk; }
+                    }
+                }
+                """.formatted(CORES, work.resolve("nginx.pid"), work.resolve("nginx-error.log"), port));
+        Proc nginx = start("nginx", List.of("nginx", "-c", conf.toString(), "-p", work.toString(), "-e",
+                work.resolve("nginx-error.log").toString()), Map.of());
+        String base = "http://127.0.0.1:" + port;
+        waitFor("nginx answering", Duration.ofSeconds(10), () -> status(URI.create(base + "/abc")) == 302);
+        Wrk w = measure(base, "redirect", codes, "-");
+        nginxRps = w.requests() / w.seconds();
+        runs.add(new Run("nginx " + nginxVersion(), "redirect (`return 302`)", nginxRps, w.p50(), w.p99(), w.p999(),
+                w.socketErrors() + w.statusErrors(), rssKiB(nginx.pid()) + childrenRssKiB(nginx.pid()), -1,
+                CORES + " workers"));
+        stop(nginx);
+    }
+
+    static void sqlite(int hotLinks, Path unknown) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("KURZ_DATA_DIR", work.resolve("sqlite").toString());
+        String key = adminKey(env);
+        Proc kurz = startKurz("kurz-sqlite", env);
+        String base = awaitKurz(kurz, env);
+        Path hot = writeCodes("sqlite-hot", createLinks(base, key, hotLinks, "sqlite"));
+        scenarios("SQLite", kurz, base, key, hot, unknown);
+        stop(kurz);
+    }
+
+    static void postgres(int hotLinks, int coldLinks, Path unknown) throws Exception {
+        int pg = startPostgres();
+        int redisPort = startRedis();
+        Map<String, String> env = new HashMap<>();
+        env.put("KURZ_DATA_DIR", work.resolve("pg-node").toString());
+        env.put("KURZ_DB_URL", "jdbc:postgresql://127.0.0.1:" + pg + "/kurz");
+        env.put("KURZ_DB_USER", "postgres");
+        env.put("KURZ_REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        String key = adminKey(env);
+        Proc kurz = startKurz("kurz-pg", env);
+        String base = awaitKurz(kurz, env);
+        List<String> all = createLinks(base, key, coldLinks, "pg");
+        Path hot = writeCodes("pg-hot", all.subList(0, hotLinks));
+        Path cold = writeCodes("pg-cold", all);
+        String backend = "PostgreSQL 15 + Redis";
+        scenarios(backend, kurz, base, key, hot, unknown);
+
+        // redirect-cold: L1 holds a tenth of the links; every link was read once before (so Redis
+        // holds them all: the steady state of a cluster), then codes are drawn uniformly.
+        walk(base, all);
+        Wrk w = measure(base, "redirect", cold, key);
+        record(backend, "redirect-cold (" + count(all.size()) + " links, L1 100,000)", w, kurz, false);
+        stop(kurz);
+
+        // The heap of 1,000,000 cached links: a node whose L1 holds them all, after a full GC.
+        Map<String, String> big = new HashMap<>(env);
+        big.put("KURZ_CACHE_L1_SIZE", String.valueOf(all.size() + 10_000));
+        Proc full = startKurz("kurz-pg-heap", big);
+        String fullBase = awaitKurz(full, big);
+        long emptyHeap = liveHeapKiB(full.pid());
+        walk(fullBase, all);
+        long heap = liveHeapKiB(full.pid());
+        long cached = instances(full.pid(), "dev.kurz.redirect.CachedLink");
+        notes.add("Heap with %s links cached in L1 (%s `CachedLink` objects in the heap histogram): %s MiB live "
+                .formatted(count(all.size()), count(cached), mib(heap))
+                + "after a full GC, against %s MiB for the same node before the walk; %s bytes per cached link."
+                .formatted(mib(emptyHeap), (heap - emptyHeap) * 1024 / Math.max(1, cached)));
+        stop(full);
+    }
+
+    /** The scenarios every backend runs, on a node with {@code hot} links created. */
+    static void scenarios(String backend, Proc kurz, String base, String key, Path hot, Path unknown) throws Exception {
+        record(backend, "redirect-hot (" + count(lines(hot)) + " links)", measure(base, "redirect", hot, key), kurz, false);
+        record(backend, "redirect-404 (10,000 unknown codes)", measure(base, "redirect", unknown, key), kurz, true);
+        record(backend, "create", measure(base, "create", null, key), kurz, false);
+        record(backend, "mixed (95% redirect-hot, 5% create)", measure(base, "mixed", hot, key), kurz, false);
+    }
+
+    // ---------------------------------------------------------------- wrk
+
+    /** A warm-up run, then the measured run; both bounded by time. */
+    static Wrk measure(String base, String mode, Path codes, String key) throws Exception {
+        wrk(base, mode, codes, key, warmUp);
+        return wrk(base, mode, codes, key, measured);
+    }
+
+    static Wrk wrk(String base, String mode, Path codes, String key, Duration d) throws Exception {
+        var cmd = List.of("wrk", "-t2", "-c64", "-d" + d.toSeconds() + "s", "--timeout", "5s", "-s", lua.toString(), base,
+                "--", mode, codes == null ? "-" : codes.toString(), key, "r" + System.nanoTime(), "2");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        check(p.waitFor(d.toSeconds() + 60, TimeUnit.SECONDS) && p.exitValue() == 0, "wrk failed: " + out);
+        Matcher m = Pattern.compile("BENCH \\{(.*)}").matcher(out);
+        check(m.find(), "no BENCH line in wrk output: " + out);
+        Map<String, Long> f = new HashMap<>();
+        for (String pair : m.group(1).split(",")) {
+            String[] kv = pair.split(":");
+            f.put(kv[0].replace("\"", ""), Long.parseLong(kv[1]));
+        }
+        return new Wrk(f.get("requests"), f.get("duration_us") / 1e6,
+                f.get("connect") + f.get("read") + f.get("write") + f.get("timeout"), f.get("status"),
+                f.get("p50"), f.get("p99"), f.get("p999"));
+    }
+
+    /** Records a run with the node's memory right after it; 404 answers are that scenario's point. */
+    static void record(String backend, String scenario, Wrk w, Proc kurz, boolean notFoundExpected) throws Exception {
+        long errors = w.socketErrors() + (notFoundExpected ? 0 : w.statusErrors());
+        long rss = rssKiB(kurz.pid());
+        long heap = liveHeapKiB(kurz.pid());
+        runs.add(new Run(backend, scenario, w.requests() / w.seconds(), w.p50(), w.p99(), w.p999(), errors, rss, heap, ""));
+        System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s  p50 %s  p99 %s  p99.9 %s  errors %d%n",
+                backend, scenario, w.requests() / w.seconds(), latency(w.p50()), latency(w.p99()), latency(w.p999()), errors);
+    }
+
+    // ---------------------------------------------------------------- kurz through its API
+
+    static Proc startKurz(String name, Map<String, String> env) throws IOException {
+        int port = freePort();
+        Map<String, String> all = new HashMap<>(env);
+        all.put("KURZ_PORT", String.valueOf(port));
+        all.put("KURZ_HOST", "127.0.0.1");
+        all.put("KURZ_BASE_URL", "http://s.kurz.test");
+        // One client address sends everything; the per-IP budgets would answer 429 to most of it.
+        for (String budget : List.of("KURZ_RATE_CREATE", "KURZ_RATE_CREATE_PER_KEY", "KURZ_RATE_REDIRECT", "KURZ_RATE_NOT_FOUND")) {
+            all.put(budget, "off");
+        }
+        Files.writeString(work.resolve(name + ".port"), String.valueOf(port));
+        // The launcher's flags (./kurz): ZGC, stop on OutOfMemoryError.
+        return start(name, List.of(java(), "-XX:+UseZGC", "-XX:+ExitOnOutOfMemoryError",
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve"), all);
+    }
+
+    static String awaitKurz(Proc kurz, Map<String, String> env) throws Exception {
+        String base = "http://127.0.0.1:" + Files.readString(work.resolve(kurz.name() + ".port")).strip();
+        waitFor(kurz.name() + " ready", Duration.ofSeconds(60), () -> {
+            check(kurz.process().isAlive(), kurz.name() + " exited: " + tail(kurz.log()));
+            return status(URI.create(base + "/health/ready")) == 200;
+        });
+        return base;
+    }
+
+    /** `kurz keys create` on the node's database; returns the key it prints. */
+    static String adminKey(Map<String, String> env) throws Exception {
+        var pb = new ProcessBuilder(java(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
+                "keys", "create", "--name", "bench", "--role", "admin").redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "kurz keys create failed: " + out);
+        return out.lines().map(String::strip).filter(l -> l.startsWith("kurz_")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no key in: " + out));
+    }
+
+    /** Creates {@code n} links through the API, 32 requests at a time; returns their codes in order. */
+    static List<String> createLinks(String base, String key, int n, String tag) throws Exception {
+        long t0 = System.nanoTime();
+        String[] codes = new String[n];
+        AtomicInteger next = new AtomicInteger();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 32; t++) {
+                pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        String body = "{\"url\": \"https://example.com/articles/seed/%s/%d?utm_source=bench&utm_medium=wrk\"}"
+                                .formatted(tag, i);
+                        var r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/links"))
+                                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                        check(r.statusCode() == 201, "create answered " + r.statusCode() + ": " + r.body());
+                        codes[i] = code(r.body());
+                    }
+                    return null;
+                });
+            }
+        }
+        for (String c : codes) {
+            check(c != null, "a create did not finish");
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "created %,d links in %.1f s (%,.0f/s)%n", n, s, n / s);
+        return List.of(codes);
+    }
+
+    /** GETs every code once (64 at a time), so each link passes through the caches. */
+    static void walk(String base, List<String> codes) throws Exception {
+        long t0 = System.nanoTime();
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong wrong = new AtomicLong();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 64; t++) {
+                pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < codes.size(); i = next.getAndIncrement()) {
+                        var r = http.send(HttpRequest.newBuilder(URI.create(base + "/" + codes.get(i))).build(),
+                                HttpResponse.BodyHandlers.discarding());
+                        if (r.statusCode() != 302) {
+                            wrong.incrementAndGet();
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        check(wrong.get() == 0, wrong.get() + " of the walk's redirects did not answer 302");
+        System.out.printf(Locale.ROOT, "walked %,d links in %.1f s%n", codes.size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    // ---------------------------------------------------------------- PostgreSQL and Redis
+
+    static int startPostgres() throws Exception {
+        int port = freePort();
+        Path data = work.resolve("pg");
+        run(List.of("chown", "-R", "postgres:postgres", work.toString()));
+        run(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
+                PG_BIN + "initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "-E", "UTF8"));
+        // Durable commits (fsync, synchronous_commit on: the defaults); enough memory for the links.
+        Files.writeString(data.resolve("postgresql.auto.conf"), """
+                listen_addresses = '127.0.0.1'
+                shared_buffers = 512MB
+                max_connections = 100
+                """, java.nio.file.StandardOpenOption.APPEND);
+        Proc pg = start("postgres", List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
+                PG_BIN + "postgres", "-D", data.toString(), "-p", String.valueOf(port), "-k", work.toString()), Map.of());
+        waitFor("PostgreSQL accepting connections", Duration.ofSeconds(30),
+                () -> exec(List.of(PG_BIN + "pg_isready", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port))) == 0);
+        run(List.of("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres", "-c", "CREATE DATABASE kurz"));
+        return port;
+    }
+
+    static int startRedis() throws Exception {
+        int port = freePort();
+        start("redis", List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", work.toString()), Map.of());
+        waitFor("Redis answering", Duration.ofSeconds(10),
+                () -> exec(List.of("redis-cli", "-p", String.valueOf(port), "ping")) == 0);
+        return port;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    static long rssKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    static long childrenRssKiB(long pid) {
+        return ProcessHandle.of(pid).map(h -> h.children().mapToLong(c -> rssKiB(c.pid())).sum()).orElse(0L);
+    }
+
+    /** The heap in use right after a full GC (jcmd GC.run), in KiB. */
+    static long liveHeapKiB(long pid) throws Exception {
+        output(List.of(jcmd(), String.valueOf(pid), "GC.run"));
+        String info = output(List.of(jcmd(), String.valueOf(pid), "GC.heap_info"));
+        Matcher m = Pattern.compile("used (\\d+)([KMG])").matcher(info);
+        check(m.find(), "no heap figure in: " + info);
+        long v = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "G" -> v * 1024 * 1024;
+            case "M" -> v * 1024;
+            default -> v;
+        };
+    }
+
+    /** Instances of {@code className} in the heap histogram (after a full GC). */
+    static long instances(long pid, String className) {
+        String histogram = output(List.of(jcmd(), String.valueOf(pid), "GC.class_histogram"));
+        for (String line : histogram.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[3].equals(className)) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- report
+
+    static String machine() {
+        String cpu = output(List.of("bash", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")).strip();
+        String mem = output(List.of("bash", "-c", "free -g | awk '/Mem:/ {print $2}'")).strip();
+        String kernel = output(List.of("uname", "-r")).strip();
+        String wrk = output(List.of("bash", "-c", "wrk -v 2>&1 | head -1")).strip().replaceAll(" \\[.*", "");
+        return "%s, %d cores, %s GiB RAM, Linux %s; JDK %s; %s; %s; %s, on %s%s".formatted(cpu, CORES, mem, kernel,
+                Runtime.version(), wrk, nginxVersion(), output(List.of(PG_BIN + "postgres", "--version")).strip(),
+                LocalDate.now(), quick ? " (--quick: short runs, fewer links)" : "");
+    }
+
+    static String nginxVersion() {
+        return output(List.of("nginx", "-v")).strip().replace("nginx version: ", "");
+    }
+
+    static String table(String machine) {
+        var sb = new StringBuilder();
+        sb.append("Machine: ").append(machine).append(".\n");
+        sb.append("wrk -t2 -c64 on the same cores; ").append(warmUp.toSeconds()).append(" s warm-up, then ")
+                .append(measured.toSeconds()).append(" s measured per row. Memory: RSS and live heap (after a full GC) ")
+                .append("of the server right after the row's run.\n\n");
+        sb.append("| server | scenario | req/s | × nginx | p50 | p99 | p99.9 | errors | RSS | heap |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Run r : runs) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.2f | %s | %s | %s | %d | %s | %s |%n", r.backend(),
+                    r.scenario(), r.rps(), r.rps() / nginxRps, latency(r.p50()), latency(r.p99()), latency(r.p999()),
+                    r.errors(), r.rssKiB() < 0 ? "—" : mib(r.rssKiB()) + " MiB",
+                    r.heapKiB() < 0 ? "—" : mib(r.heapKiB()) + " MiB"));
+        }
+        for (String note : notes) {
+            sb.append("\n").append(note).append("\n");
+        }
+        return sb.toString();
+    }
+
+    static void writeIntoDocs(String table) throws IOException {
+        Path docs = repo.resolve("docs/BENCHMARKS.md");
+        String begin = "<!-- bench/run:begin -->";
+        String end = "<!-- bench/run:end -->";
+        String text = Files.readString(docs);
+        int a = text.indexOf(begin);
+        int b = text.indexOf(end);
+        check(a >= 0 && b > a, "docs/BENCHMARKS.md has no bench/run markers");
+        Files.writeString(docs, text.substring(0, a + begin.length()) + "\n" + table + text.substring(b));
+        System.out.println("written to " + repo.relativize(docs));
+    }
+
+    static String latency(long micros) {
+        return micros >= 10_000 ? String.format(Locale.ROOT, "%.0f ms", micros / 1000.0)
+                : String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
+    }
+
+    static String mib(long kib) {
+        return String.valueOf(Math.round(kib / 1024.0));
+    }
+
+    static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    // ---------------------------------------------------------------- processes and files
+
+    static List<String> randomCodes(int n) {
+        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        var random = ThreadLocalRandom.current();
+        var codes = new ArrayList<String>(n);
+        for (int i = 0; i < n; i++) {
+            var sb = new StringBuilder("z"); // 8 characters: never a code kurz generated (those have 7)
+            for (int j = 0; j < 7; j++) {
+                sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            codes.add(sb.toString());
+        }
+        return codes;
+    }
+
+    static Path writeCodes(String name, List<String> codes) throws IOException {
+        Path file = work.resolve(name + ".codes");
+        Files.write(file, codes);
+        return file;
+    }
+
+    static long lines(Path file) throws IOException {
+        try (var l = Files.lines(file)) {
+            return l.count();
+        }
+    }
+
+    static String code(String json) {
+        Matcher m = CODE.matcher(json);
+        check(m.find(), "no code in " + json);
+        return m.group(1);
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String jcmd() {
+        return Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    }
+
+    static Proc start(String name, List<String> cmd, Map<String, String> env) throws IOException {
+        Path log = work.resolve(name + ".log");
+        var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Proc p = new Proc(name, pb.start(), log);
+        processes.add(p);
+        return p;
+    }
+
+    /** SIGTERM (PostgreSQL: SIGINT, its fast shutdown) and wait; SIGKILL after 30 s. */
+    static void stop(Proc p) {
+        if (!p.process().isAlive()) {
+            return;
+        }
+        if (p.name().equals("postgres")) {
+            exec(List.of("kill", "-INT", String.valueOf(p.pid())));
+        } else {
+            p.process().destroy();
+        }
+        try {
+            if (!p.process().waitFor(30, TimeUnit.SECONDS)) {
+                p.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.process().destroyForcibly();
+        }
+        processes.remove(p);
+    }
+
+    static void stopAll() {
+        List<Proc> all = new ArrayList<>(processes);
+        java.util.Collections.reverse(all);
+        all.forEach(Bench::stop);
+    }
+
+    static void run(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        check(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + " failed: " + out);
+    }
+
+    static int exec(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(10, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static String output(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor(60, TimeUnit.SECONDS);
+            return out;
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    static int status(URI uri) {
+        try {
+            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    static void waitFor(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            check(System.nanoTime() < deadline, "timed out after " + limit.toSeconds() + " s waiting for: " + what);
+            Thread.sleep(100);
+        }
+    }
+
+    static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // temp files
+        }
+    }
+}
