@@ -77,6 +77,11 @@ public final class ClickRecorder {
         return visits.read(request);
     }
 
+    /** Like {@link #visit(HttpServerRequest)}, from the header values themselves (benchmarks, tests). */
+    public Visit visit(String userAgent, String referer, String country) {
+        return visits.read(userAgent, referer, country);
+    }
+
     /** Counts one click on {@code linkId} now; human clicks also count toward its total. */
     public void record(long linkId, Visit visit) {
         int hour = (int) (clock.millis() / MILLIS_PER_HOUR);

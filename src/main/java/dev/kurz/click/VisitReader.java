@@ -30,13 +30,16 @@ final class VisitReader {
     }
 
     Visit read(HttpServerRequest request) {
-        String ua = UserAgents.normalize(request.getHeader(HttpHeaders.USER_AGENT));
+        String country = countryHeader != null && proxies.isTrustedPeer(request) ? request.getHeader(countryHeader) : null;
+        return read(request.getHeader(HttpHeaders.USER_AGENT), request.getHeader(HttpHeaders.REFERER), country);
+    }
+
+    /** The visit of a request with these header values ({@code country} only from a trusted proxy). */
+    Visit read(String userAgent, String referer, String country) {
+        String ua = UserAgents.normalize(userAgent);
         UserAgents.Agent known = agents.cached(ua);
         boolean bot = known != null ? known.bot() : UserAgents.isBot(ua);
-        String country = countryHeader != null && proxies.isTrustedPeer(request)
-                ? country(request.getHeader(countryHeader)) : null;
-        return new Visit(bot, known != null ? known.userAgent() : ua,
-                referrerHost(request.getHeader(HttpHeaders.REFERER)), country);
+        return new Visit(bot, known != null ? known.userAgent() : ua, referrerHost(referer), country(country));
     }
 
     /**

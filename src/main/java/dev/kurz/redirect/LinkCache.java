@@ -45,10 +45,12 @@ public final class LinkCache implements LinkChangeListener {
     static final Duration MAX_IDLE = Duration.ofHours(1);
     static final Duration READ_PRIMARY_AFTER_CHANGE = Duration.ofSeconds(30);
 
-    private final AsyncLoadingCache<String, CachedLink> cache;
+    /** Keyed by {@link CodeKeys}. */
+    private final AsyncLoadingCache<Object, CachedLink> cache;
     private final LinkStore store;
     private final ClickRecorder clicks;
     private final L2Cache l2;
+    private final Executor loader;
     private final Cache<String, Boolean> recentlyChanged = Caffeine.newBuilder()
             .expireAfterWrite(READ_PRIMARY_AFTER_CHANGE)
             .maximumSize(100_000)
@@ -58,50 +60,55 @@ public final class LinkCache implements LinkChangeListener {
         this.store = store;
         this.clicks = clicks;
         this.l2 = l2;
+        this.loader = loader;
         long positiveNanos = Math.max(settings.cacheL1Ttl().toNanos(), MAX_IDLE.toNanos());
         long negativeNanos = settings.cacheNegativeTtl().toNanos();
         long limitedNanos = 2 * settings.clickFlushInterval().toNanos();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(settings.cacheL1Size())
-                .executor(loader)
+                // Caffeine's upkeep (draining its read buffers, evicting) runs on the thread that
+                // triggers it: it never blocks, and a hand-off to another thread every few reads
+                // cost the event loops more than the work. Loads run on `loader`, see load().
+                .executor(Runnable::run)
                 .refreshAfterWrite(settings.cacheL1Ttl())
-                .expireAfter(new Expiry<String, CachedLink>() {
+                .expireAfter(new Expiry<Object, CachedLink>() {
                     @Override
-                    public long expireAfterCreate(String code, CachedLink value, long now) {
+                    public long expireAfterCreate(Object key, CachedLink value, long now) {
                         return value == CachedLink.MISSING ? negativeNanos
                                 : value.hasClickLimit() ? limitedNanos : positiveNanos;
                     }
 
                     @Override
-                    public long expireAfterUpdate(String code, CachedLink value, long now, long current) {
-                        return expireAfterCreate(code, value, now);
+                    public long expireAfterUpdate(Object key, CachedLink value, long now, long current) {
+                        return expireAfterCreate(key, value, now);
                     }
 
                     @Override
-                    public long expireAfterRead(String code, CachedLink value, long now, long current) {
+                    public long expireAfterRead(Object key, CachedLink value, long now, long current) {
                         return current;
                     }
                 })
-                .buildAsync(new AsyncCacheLoader<String, CachedLink>() {
+                .buildAsync(new AsyncCacheLoader<Object, CachedLink>() {
                     @Override
-                    public CompletableFuture<CachedLink> asyncLoad(String code, Executor executor) {
-                        return load(code, executor);
+                    public CompletableFuture<CachedLink> asyncLoad(Object key, Executor executor) {
+                        return load(CodeKeys.code(key));
                     }
 
                     @Override
-                    public CompletableFuture<CachedLink> asyncReload(String code, CachedLink old, Executor executor) {
+                    public CompletableFuture<CachedLink> asyncReload(Object key, CachedLink old, Executor executor) {
                         // On failure a new entry with the same content: the same instance would
                         // not reset the entry's timers, and every request would retry at once.
-                        return load(code, executor).thenApply(fresh -> fresh.continuing(old))
+                        return load(CodeKeys.code(key)).thenApply(fresh -> fresh.continuing(old))
                                 .exceptionally(failure -> old.renewed());
                     }
                 });
     }
 
-    private CompletableFuture<CachedLink> load(String code, Executor executor) {
+    /** L2, then the database on a virtual thread: never on the caller's thread, an event loop. */
+    private CompletableFuture<CachedLink> load(String code) {
         return l2.get(code).thenCompose(hit -> hit.isPresent() && hit.get().maxClicks() == null
-                ? CompletableFuture.completedFuture(new CachedLink(hit.get()))
-                : CompletableFuture.supplyAsync(() -> fromStore(code), executor));
+                ? CompletableFuture.completedFuture(CachedLink.of(hit.get()))
+                : CompletableFuture.supplyAsync(() -> fromStore(code), loader));
     }
 
     private CachedLink fromStore(String code) {
@@ -119,17 +126,25 @@ public final class LinkCache implements LinkChangeListener {
         if (link.maxClicks() == null) {
             l2.put(link);
         }
-        return new CachedLink(link);
+        return CachedLink.of(link);
     }
 
-    /** The entry for {@code code} if this node holds or is loading it; null otherwise. Never loads. */
-    CompletableFuture<CachedLink> peek(String code) {
-        return cache.getIfPresent(code);
+    /**
+     * The entry for the code {@code key} stands for ({@link CodeKeys}) if this node holds or is
+     * loading it; null otherwise. Never loads.
+     */
+    CompletableFuture<CachedLink> peek(Object key) {
+        return cache.getIfPresent(key);
+    }
+
+    /** The entry for the code {@code key} stands for: already complete on a hit, loading on a miss. */
+    CompletableFuture<CachedLink> lookup(Object key) {
+        return cache.get(key);
     }
 
     /** The entry for {@code code}: already complete on a hit, loading on a miss. */
     CompletableFuture<CachedLink> lookup(String code) {
-        return cache.get(code);
+        return cache.get(CodeKeys.of(code));
     }
 
     @Override
@@ -152,7 +167,7 @@ public final class LinkCache implements LinkChangeListener {
     /** Drops {@code code} from this node's L1 only (another node announced a change). */
     public void evict(String code) {
         recentlyChanged.put(code, Boolean.TRUE);
-        cache.synchronous().invalidate(code);
+        cache.synchronous().invalidate(CodeKeys.of(code));
     }
 
     /** Hits in the shared L2 cache so far. */

@@ -10,7 +10,6 @@ import dev.kurz.http.Pages;
 import dev.kurz.http.Problem;
 import dev.kurz.http.Problems;
 import dev.kurz.http.TrustedProxies;
-import dev.kurz.link.Link;
 import dev.kurz.link.LinkService;
 import dev.kurz.link.ShortCodes;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -137,14 +136,13 @@ public final class PasswordUnlock {
             throw verdict.problem();
         }
         CachedLink cached = cache.lookup(code).join();
-        Link link = cached.link;
-        if (link == null || link.disabled()) {
+        if (!cached.exists() || cached.disabled()) {
             throw Problem.notFound("There is no short link at /" + code + ".");
         }
-        if (link.isExpired(clock.millis())) {
+        if (cached.isExpired(clock.millis())) {
             throw Problem.gone("This short link has expired.");
         }
-        if (!link.passwordProtected()) {
+        if (!cached.passwordProtected()) {
             return new Outcome.NotProtected();
         }
         if (!links.checkPassword(code, password)) {
@@ -153,8 +151,8 @@ public final class PasswordUnlock {
         if (!visit.bot() && !cached.tryClick()) {
             throw Problem.gone("This short link has reached its click limit.");
         }
-        clicks.record(link.id(), visit);
-        return new Outcome.Redirect(link.url());
+        clicks.record(cached.id, visit);
+        return new Outcome.Redirect(cached.url);
     }
 
     /** The one {@code password} field of the form body; 400 if missing, repeated or malformed. */

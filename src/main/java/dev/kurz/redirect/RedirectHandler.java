@@ -113,18 +113,18 @@ public final class RedirectHandler {
             preview(request, path.substring(1, path.length() - 1), client);
             return;
         }
-        String code = path.substring(1);
-        CompletableFuture<CachedLink> entry = cache.peek(code);
+        Object key = CodeKeys.of(path, 1, path.length()); // no String cut out of the path on a hit
+        CompletableFuture<CachedLink> entry = cache.peek(key);
         if (entry == null) {
             Problem refused = limits.refusedLately(Budget.NOT_FOUND, client);
             if (refused != null) {
                 Problems.send(request, refused);
                 return;
             }
-            entry = cache.lookup(code);
+            entry = cache.lookup(key);
         }
         if (entry.isDone() && !entry.isCompletedExceptionally()) {
-            respond(request, code, entry.join(), client);
+            respond(request, entry.join(), client);
             return;
         }
         Context context = Vertx.currentContext();
@@ -132,7 +132,7 @@ public final class RedirectHandler {
             if (failure != null) {
                 Problems.send(request, Problems.from(failure));
             } else {
-                respond(request, code, cached, client);
+                respond(request, cached, client);
             }
         }));
     }
@@ -155,38 +155,55 @@ public final class RedirectHandler {
         }
     }
 
-    private void respond(HttpServerRequest request, String code, CachedLink cached, String client) {
-        Link link = cached.link;
+    private void respond(HttpServerRequest request, CachedLink cached, String client) {
         boolean counts = request.method() == HttpMethod.GET;
-        if (link == null && counts) {
-            clicks.recordOrphan(code);
+        if (!cached.exists() && counts) {
+            clicks.recordOrphan(request.path().substring(1));
         }
-        if (link == null || link.disabled()) {
-            notFound(request, client);
-            return;
+        int outcome = decide(cached, counts && cached.exists() ? clicks.visit(request) : null, clock.millis());
+        switch (outcome) {
+            case NOT_FOUND -> notFound(request, client);
+            case EXPIRED -> gone(request, "This short link has expired.");
+            case EXHAUSTED -> gone(request, "This short link has reached its click limit.");
+            case PASSWORD -> askForPassword(request, request.path().substring(1));
+            default -> request.response()
+                    .setStatusCode(outcome)
+                    .putHeader(HttpHeaders.LOCATION, cached.url)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl(cached))
+                    .end();
         }
-        if (link.isExpired(clock.millis())) {
-            gone(request, "This short link has expired.");
-            return;
+    }
+
+    // What decide() may answer besides a redirect status.
+    static final int NOT_FOUND = -1;
+    static final int EXPIRED = -2;
+    static final int EXHAUSTED = -3;
+    static final int PASSWORD = -4;
+
+    /**
+     * The in-memory heart of a redirect, apart from the HTTP objects (and benchmarked so): the
+     * redirect status to answer {@code cached} with, counting the click, or why not to redirect.
+     * {@code visit} is null for a request that doesn't count as a click (HEAD).
+     */
+    int decide(CachedLink cached, Visit visit, long now) {
+        if (!cached.exists() || cached.disabled()) {
+            return NOT_FOUND;
         }
-        if (link.passwordProtected()) {
-            askForPassword(request, link.code());
-            return;
+        if (cached.isExpired(now)) {
+            return EXPIRED;
+        }
+        if (cached.passwordProtected()) {
+            return PASSWORD;
         }
         // Bots are counted apart and take nothing from the click budget (but see no link past it).
-        Visit visit = counts ? clicks.visit(request) : null;
+        boolean counts = visit != null;
         if (counts && !visit.bot() ? !cached.tryClick() : cached.exhausted()) {
-            gone(request, "This short link has reached its click limit.");
-            return;
+            return EXHAUSTED;
         }
         if (counts) {
-            clicks.record(link.id(), visit);
+            clicks.record(cached.id, visit);
         }
-        request.response()
-                .setStatusCode(link.redirectStatus())
-                .putHeader(HttpHeaders.LOCATION, link.url())
-                .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl(link))
-                .end();
+        return cached.redirectStatus;
     }
 
     /**
@@ -194,12 +211,12 @@ public final class RedirectHandler {
      * click reaches us. Permanent ones may be cached for a bounded time (never past expiry), so an
      * edit takes effect in browsers after at most {@code KURZ_REDIRECT_MAX_AGE}.
      */
-    private CharSequence cacheControl(Link link) {
-        boolean permanent = link.redirectStatus() == 301 || link.redirectStatus() == 308;
-        if (!permanent || link.maxClicks() != null) {
+    private CharSequence cacheControl(CachedLink link) {
+        boolean permanent = link.redirectStatus == 301 || link.redirectStatus == 308;
+        if (!permanent || link.hasClickLimit()) {
             return NO_STORE;
         }
-        if (link.expiresAt() == null) {
+        if (!link.expires()) {
             return permanentCacheControl;
         }
         long untilExpiry = Math.max(0, (link.expiresAt() - clock.millis()) / 1000);
