@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -93,54 +94,60 @@ final class Importer {
         }
     }
 
+    /** A batch read and validated ahead of its transaction; {@code bytes} = input read after it. */
+    private record Batch(List<Prepared> rows, List<RowError> errors, int records, long bytes) {}
+
+    private static final Object END = new Object();
+
     /**
      * Runs {@code job} (claimed by {@code worker}) until its input ends, its lease is lost, or
      * {@code stop} says so (then it returns STOPPED without writing anything more). Marks the job
      * done, or failed when the file can't be read in its format. An interrupted thread stops as a
      * killed process would: no further write, the lease left to run out.
+     *
+     * <p>Reading and validating (CPU) overlap with writing (the database): a reader thread prepares
+     * up to two batches ahead of the transaction that writes the current one.
      */
     Outcome run(Job job, String worker, BooleanSupplier stop, LongConsumer afterBatch) {
-        ImportFormat format = ImportFormat.parse(job.format());
+        var queue = new ArrayBlockingQueue<Object>(2);
+        Thread reader = Thread.ofVirtual().name("kurz-import-read-" + job.id()).start(() -> read(job, queue));
         long checkpoint = job.checkpoint();
         long failedSoFar = job.failed();
-        try (JobStore.CountingInput input = store.input(job.id());
-             ImportFormat.RowReader rows = format.open(input)) {
-            for (long skipped = 0; skipped < checkpoint; skipped++) {
-                if (rows.next() == null) {
-                    break;
-                }
-            }
+        try {
             while (true) {
                 if (Thread.currentThread().isInterrupted() || stop.getAsBoolean()) {
                     return Outcome.STOPPED;
                 }
-                var batch = new ArrayList<ImportRow>(BATCH);
-                ImportRow row;
-                while (batch.size() < BATCH && (row = rows.next()) != null) {
-                    batch.add(row);
-                }
-                if (batch.isEmpty()) {
+                Object next = queue.take();
+                if (next == END) {
                     break;
                 }
+                if (next instanceof ImportException e) {
+                    log.info("import job {} failed: {}", job.id(), e.getMessage());
+                    store.finish(job.id(), worker, e.getMessage());
+                    return Outcome.FINISHED;
+                }
+                if (next instanceof RuntimeException e) {
+                    throw e;
+                }
+                Batch batch = (Batch) next;
                 if (Thread.currentThread().isInterrupted()) {
                     return Outcome.STOPPED;
                 }
-                long from = checkpoint;
-                long to = checkpoint + batch.size();
-                long bytes = Math.min(input.count(), job.inputBytes());
-                failedSoFar += commit(job, worker, from, to, bytes, batch, failedSoFar);
+                long to = checkpoint + batch.records();
+                failedSoFar += commit(job, worker, checkpoint, to, Math.min(batch.bytes(), job.inputBytes()), batch,
+                        failedSoFar);
                 checkpoint = to;
                 afterBatch.accept(checkpoint);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.STOPPED;
         } catch (LeaseLost e) {
             log.warn("import job {}: lease taken over by another worker; stopping", job.id());
             return Outcome.LEASE_LOST;
-        } catch (ImportException e) {
-            log.info("import job {} failed: {}", job.id(), e.getMessage());
-            store.finish(job.id(), worker, e.getMessage());
-            return Outcome.FINISHED;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } finally {
+            reader.interrupt();
         }
         if (Thread.currentThread().isInterrupted()) {
             return Outcome.STOPPED;
@@ -149,8 +156,42 @@ final class Importer {
         return Outcome.FINISHED;
     }
 
-    /** Validates and writes one batch; returns how many rows it refused. */
-    private long commit(Job job, String worker, long from, long to, long bytes, List<ImportRow> batch, long failedSoFar) {
+    /** The reader thread: skips the records already done, then hands prepared batches over. */
+    private void read(Job job, ArrayBlockingQueue<Object> queue) {
+        Object last = END;
+        try (JobStore.CountingInput input = store.input(job.id());
+             ImportFormat.RowReader rows = ImportFormat.parse(job.format()).open(input)) {
+            for (long skipped = 0; skipped < job.checkpoint(); skipped++) {
+                if (rows.next() == null) {
+                    break;
+                }
+            }
+            while (!Thread.currentThread().isInterrupted()) {
+                var batch = new ArrayList<ImportRow>(BATCH);
+                ImportRow row;
+                while (batch.size() < BATCH && (row = rows.next()) != null) {
+                    batch.add(row);
+                }
+                if (batch.isEmpty()) {
+                    break;
+                }
+                queue.put(prepare(batch, input.count()));
+            }
+        } catch (InterruptedException e) {
+            return; // the job's thread stopped: nobody waits for more
+        } catch (IOException e) {
+            last = new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            last = e;
+        }
+        try {
+            queue.put(last);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Batch prepare(List<ImportRow> batch, long bytes) {
         long now = clock.millis();
         var prepared = new ArrayList<Prepared>(batch.size());
         var errors = new ArrayList<RowError>();
@@ -161,10 +202,16 @@ final class Importer {
                 errors.add(new RowError(r.line(), clip(e instanceof Problem p ? p.detail() : e.getMessage())));
             }
         }
+        return new Batch(prepared, errors, batch.size(), bytes);
+    }
+
+    /** Writes one batch; returns how many rows it refused. */
+    private long commit(Job job, String worker, long from, long to, long bytes, Batch batch, long failedSoFar) {
+        var prepared = new ArrayList<>(batch.rows());
         for (int attempt = 0; ; attempt++) {
             try {
-                return errors.size()
-                        + commitOnce(job.id(), job.linkOwner(), worker, from, to, bytes, prepared, errors, failedSoFar);
+                return batch.errors().size() + commitOnce(job.id(), job.linkOwner(), worker, from, to, bytes, prepared,
+                        batch.errors(), failedSoFar);
             } catch (CodesTaken taken) {
                 if (attempt > 16) {
                     throw new IllegalStateException("generated codes keep colliding with aliases");
@@ -178,7 +225,15 @@ final class Importer {
     private long commitOnce(long jobId, long owner, String worker, long from, long to, long bytes,
                             List<Prepared> rows, List<RowError> errors, long failedSoFar) {
         long now = clock.millis();
+        boolean postgres = store.database().dialect() == dev.kurz.db.Database.Dialect.POSTGRESQL;
         return dev.kurz.db.Jdbc.inTransaction(store.database().writer(), c -> {
+            if (postgres) {
+                // Links and checkpoint commit together, so losing the last batches to a server crash
+                // only means redoing them: no need to wait for each batch's WAL flush.
+                try (var st = c.createStatement()) {
+                    st.execute("SET LOCAL synchronous_commit = off");
+                }
+            }
             if (JobStore.updateCheckpoint(c, jobId, worker, from, to, bytes, now + lease.toMillis(), now) != 1) {
                 throw new LeaseLost();
             }
@@ -239,10 +294,13 @@ final class Importer {
     }
 
     /** One multi-row insert; returns the codes that were inserted. */
-    private static Set<String> insert(Connection c, long owner, long now, List<Prepared> rows) throws SQLException {
+    private Set<String> insert(Connection c, long owner, long now, List<Prepared> rows) throws SQLException {
         var inserted = new HashSet<String>();
         if (rows.isEmpty()) {
             return inserted;
+        }
+        if (store.database().dialect() == dev.kurz.db.Database.Dialect.POSTGRESQL) {
+            return insertUnnest(c, owner, now, rows);
         }
         var sql = new StringBuilder("INSERT INTO links (code, url, dedup_key, owner_key_id, title, created_at, updated_at, "
                 + "expires_at, max_clicks, redirect_status, disabled, password_hash, clicks) VALUES ");
@@ -264,6 +322,60 @@ final class Importer {
                 ps.setInt(i++, p.status());
                 ps.setBoolean(i++, p.disabled());
             }
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    inserted.add(rs.getString(1));
+                }
+            }
+        }
+        return inserted;
+    }
+
+    /**
+     * PostgreSQL: the batch as nine arrays, unnested into rows by the server. One statement with
+     * ten parameters instead of ten thousand: nothing for the server to parse and plan per batch,
+     * which makes it about twice as fast as a multi-row VALUES.
+     */
+    private static Set<String> insertUnnest(Connection c, long owner, long now, List<Prepared> rows) throws SQLException {
+        int n = rows.size();
+        var codes = new String[n];
+        var urls = new String[n];
+        var titles = new String[n];
+        var created = new Long[n];
+        var updated = new Long[n];
+        var expires = new Long[n];
+        var maxClicks = new Long[n];
+        var statuses = new Integer[n];
+        var disabled = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            Prepared p = rows.get(i);
+            codes[i] = p.code();
+            urls[i] = p.url();
+            titles[i] = p.title();
+            created[i] = p.created();
+            updated[i] = Math.max(p.created(), now);
+            expires[i] = p.expires();
+            maxClicks[i] = p.maxClicks();
+            statuses[i] = p.status();
+            disabled[i] = p.disabled();
+        }
+        var inserted = new HashSet<String>();
+        try (var ps = c.prepareStatement("INSERT INTO links (code, url, dedup_key, owner_key_id, title, created_at, "
+                + "updated_at, expires_at, max_clicks, redirect_status, disabled, password_hash, clicks) "
+                + "SELECT code, url, NULL, ?, title, created_at, updated_at, expires_at, max_clicks, redirect_status, "
+                + "disabled, NULL, 0 FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], "
+                + "?::bigint[], ?::int[], ?::boolean[]) AS t(code, url, title, created_at, updated_at, expires_at, "
+                + "max_clicks, redirect_status, disabled) ON CONFLICT DO NOTHING RETURNING code")) {
+            ps.setLong(1, owner);
+            ps.setArray(2, c.createArrayOf("text", codes));
+            ps.setArray(3, c.createArrayOf("text", urls));
+            ps.setArray(4, c.createArrayOf("text", titles));
+            ps.setArray(5, c.createArrayOf("bigint", created));
+            ps.setArray(6, c.createArrayOf("bigint", updated));
+            ps.setArray(7, c.createArrayOf("bigint", expires));
+            ps.setArray(8, c.createArrayOf("bigint", maxClicks));
+            ps.setArray(9, c.createArrayOf("int4", statuses));
+            ps.setArray(10, c.createArrayOf("bool", disabled));
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
                     inserted.add(rs.getString(1));
