@@ -13,6 +13,8 @@ import dev.kurz.http.Health;
 import dev.kurz.http.Problems;
 import dev.kurz.http.SitePages;
 import dev.kurz.http.WebServer;
+import dev.kurz.jobs.Jobs;
+import dev.kurz.link.BulkRoutes;
 import dev.kurz.link.CodeMinter;
 import dev.kurz.link.LinkRoutes;
 import dev.kurz.link.LinkService;
@@ -53,10 +55,11 @@ public final class App implements AutoCloseable {
     private final LinkCache cache;
     private final Redis redis;
     private final ApiKeys apiKeys;
+    private final Jobs jobs;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private App(Settings settings, Database db, Blocking blocking, Clicks clicks, Health health, Vertx vertx,
-                WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys) {
+                WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys, Jobs jobs) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
@@ -67,6 +70,7 @@ public final class App implements AutoCloseable {
         this.cache = cache;
         this.redis = redis;
         this.apiKeys = apiKeys;
+        this.jobs = jobs;
     }
 
     /** Opens the database (migrating it), wires the features and starts serving HTTP. */
@@ -77,8 +81,7 @@ public final class App implements AutoCloseable {
         var recorder = clicks.recorder();
 
         var store = new SqlLinkStore(db);
-        String codeKey = settings.codeKey().orElseGet(() -> InstanceValues.getOrCreate(db, "code_key", App::randomKey));
-        var minter = new CodeMinter(store, codeKey, settings.idBlockSize());
+        var minter = minter(settings, db);
         Redis redis = settings.redisUrl().map(url -> Redis.connect(url, settings.redisTimeout())).orElse(null);
         L2Cache l2 = redis == null ? L2Cache.NONE
                 : new RedisL2Cache(redis, settings.redisPrefix(), settings.cacheL2Ttl(), settings.redisTimeout());
@@ -91,7 +94,8 @@ public final class App implements AutoCloseable {
         var authenticator = new Authenticator(apiKeys);
         var limits = new RateLimits(settings, redis, clock);
         var passwords = new PasswordHasher(Math.max(2, cores));
-        var links = new LinkService(store, minter, UrlPolicy.from(settings, clock), recorder, cache, passwords,
+        var urls = UrlPolicy.from(settings, clock);
+        var links = new LinkService(store, minter, urls, recorder, cache, passwords,
                 settings.anonymousCreate(), clock);
         var redirects = new RedirectHandler(cache, limits, settings.trustedProxies(), recorder, links, blocking, clock,
                 settings.baseUrl(), settings.redirectMaxAge());
@@ -102,6 +106,10 @@ public final class App implements AutoCloseable {
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         Router router = Router.router(vertx);
         health.mount(router);
+        var jobs = Jobs.wire(settings, db, clock, urls, minter, settings.serveWorker());
+        jobs.mount(router, authenticator, blocking); // before the link API: /api/v1/links/export is no code
+        new BulkRoutes(links, authenticator, limits, settings.trustedProxies(), blocking, clock, settings.baseUrl(),
+                settings.bulkMaxBytes()).mount(router);
         var linkRoutes = new LinkRoutes(links, authenticator, limits, settings.trustedProxies(), blocking, clock,
                 settings.baseUrl(), settings.maxBodyBytes());
         linkRoutes.mount(router);
@@ -124,7 +132,36 @@ public final class App implements AutoCloseable {
             log.info("No admin API key exists yet. Create the first one (it is shown once) with: "
                     + "kurz keys create --name admin --role admin");
         }
-        return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis, apiKeys);
+        return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis, apiKeys, jobs);
+    }
+
+    /**
+     * The code minter every process of an installation shares: one code key (from the settings,
+     * else created once and kept in the database) and id blocks reserved in the database.
+     */
+    public static CodeMinter minter(Settings settings, Database db) {
+        String codeKey = settings.codeKey().orElseGet(() -> InstanceValues.getOrCreate(db, "code_key", App::randomKey));
+        return new CodeMinter(new SqlLinkStore(db), codeKey, settings.idBlockSize());
+    }
+
+    /**
+     * {@code kurz worker}: the worker role without HTTP, on the same database, code key and URL
+     * policy as the nodes. Close it to stop gracefully (running imports are handed back).
+     */
+    public static AutoCloseable startWorker(Settings settings, Clock clock) {
+        Database db = Database.open(settings);
+        try {
+            var jobs = Jobs.wire(settings, db, clock, UrlPolicy.from(settings, clock), minter(settings, db), true);
+            log.info("kurz {} worker on {}", version(), db.description());
+            return () -> {
+                jobs.close();
+                db.close();
+                log.info("kurz worker stopped");
+            };
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
     }
 
     /** The installation's API keys (the same store {@code kurz keys} uses). */
@@ -194,8 +231,10 @@ public final class App implements AutoCloseable {
             log.warn("HTTP shutdown did not complete cleanly: {}", e.getMessage());
         }
         if (flushClicks) {
+            jobs.close();
             clicks.close();
         } else {
+            jobs.crash();
             clicks.abandon();
         }
         blocking.close();

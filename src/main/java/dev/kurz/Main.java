@@ -4,6 +4,7 @@ import dev.kurz.auth.KeysCommand;
 import dev.kurz.config.Setting;
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
+import dev.kurz.jobs.JobsCommand;
 import java.time.Clock;
 import java.util.Arrays;
 
@@ -31,6 +32,10 @@ public final class Main {
             }
             case "keys" -> System.exit(KeysCommand.run(Arrays.asList(args).subList(1, args.length), settings,
                     Clock.systemUTC(), System.out, System.err));
+            case "worker" -> worker(settings);
+            case "import", "export", "jobs" -> System.exit(JobsCommand.run(command,
+                    Arrays.asList(args).subList(1, args.length), settings, Clock.systemUTC(),
+                    db -> App.minter(settings, db), System.out, System.err));
             case "version", "--version" -> System.out.println("kurz " + App.version());
             case "help", "--help", "-h" -> help();
             default -> {
@@ -54,6 +59,25 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "kurz-shutdown"));
     }
 
+    private static void worker(Settings settings) {
+        AutoCloseable worker;
+        try {
+            worker = App.startWorker(settings, Clock.systemUTC());
+        } catch (RuntimeException e) {
+            System.err.println("kurz: cannot start the worker: " + e.getMessage());
+            e.printStackTrace(System.err);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                worker.close();
+            } catch (Exception e) {
+                System.err.println("kurz: worker stop: " + e.getMessage());
+            }
+        }, "kurz-shutdown"));
+    }
+
     private static void help() {
         System.out.println("""
                 usage: kurz <command>
@@ -63,6 +87,12 @@ public final class Main {
                   migrate   create or upgrade the database schema, then exit
                   keys      manage API keys: keys create --name NAME [--role admin|user], keys list,
                             keys revoke ID (same database settings as serve)
+                  worker    run background jobs (imports, purges); any number may run
+                  import    import FILE --format FORMAT [--owner KEY_ID] [--wait]: store a file of links
+                            (kurz-csv, kurz-jsonl, csv, yourls-csv, yourls-sql, bitly-csv, shlink-csv) as
+                            an import job; --wait runs it here with a progress bar
+                  export    export [--format csv|jsonl] [--out FILE] [--owner KEY_ID]: write links out
+                  jobs      jobs [ID]: list recent jobs, or show one with its refused rows
                   version   print the version
 
                 settings:""");

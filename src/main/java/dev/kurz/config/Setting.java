@@ -95,6 +95,24 @@ public record Setting(String name, String defaultValue, String description) {
             "Unknown-code answers (404) allowed per client IP before its uncached lookups get 429, as count/period, or off.");
     public static final Setting RATE_PASSWORD = new Setting("KURZ_RATE_PASSWORD", "10/5m",
             "Password attempts on protected links allowed per client IP, as count/period, or off.");
+    public static final Setting BULK_MAX_BYTES = new Setting("KURZ_BULK_MAX_BYTES", "8388608",
+            "Largest accepted body of POST /api/v1/links/bulk in bytes (up to 1,000 links; larger bodies get 413).");
+    public static final Setting IMPORT_MAX_BYTES = new Setting("KURZ_IMPORT_MAX_BYTES", "268435456",
+            "Largest accepted import upload in bytes (larger uploads get 413); the file is kept in the database until its job ends.");
+    public static final Setting SERVE_WORKER = new Setting("KURZ_SERVE_WORKER", "true",
+            "Whether `kurz serve` also runs background jobs (imports, purges) like `kurz worker`; set false where separate workers run.");
+    public static final Setting WORKER_THREADS = new Setting("KURZ_WORKER_THREADS", "2",
+            "How many import jobs one worker process runs at the same time.");
+    public static final Setting JOB_LEASE = new Setting("KURZ_JOB_LEASE", "30s",
+            "How long a worker's claim on a job lasts without a heartbeat; a job of a worker that died is resumed elsewhere after this.");
+    public static final Setting PURGE_AFTER = new Setting("KURZ_PURGE_AFTER", "off",
+            "Links expired longer than this are deleted or archived by the purge job (e.g. 90d), or off.");
+    public static final Setting PURGE_MODE = new Setting("KURZ_PURGE_MODE", "archive",
+            "What the purge does with such links: archive (move them to archived_links) or delete.");
+    public static final Setting STATS_RETENTION = new Setting("KURZ_STATS_RETENTION", "off",
+            "Hourly and daily click roll-ups and orphan visits older than this are deleted by the purge job (e.g. 400d), or off; link totals stay.");
+    public static final Setting PURGE_EVERY = new Setting("KURZ_PURGE_EVERY", "1h",
+            "How often the purge runs; exactly one worker of the cluster runs it per period.");
     public static final Setting LOG_LEVEL = new Setting("KURZ_LOG_LEVEL", "INFO",
             "Log level: ERROR, WARN, INFO, DEBUG or TRACE (read by the logging configuration).");
 
@@ -105,5 +123,6 @@ public record Setting(String name, String defaultValue, String description) {
             CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
             SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, ANONYMOUS_CREATE, RATE_CREATE, RATE_CREATE_PER_KEY,
-            RATE_REDIRECT, RATE_NOT_FOUND, RATE_PASSWORD, LOG_LEVEL);
+            RATE_REDIRECT, RATE_NOT_FOUND, RATE_PASSWORD, BULK_MAX_BYTES, IMPORT_MAX_BYTES, SERVE_WORKER,
+            WORKER_THREADS, JOB_LEASE, PURGE_AFTER, PURGE_MODE, STATS_RETENTION, PURGE_EVERY, LOG_LEVEL);
 }

@@ -57,7 +57,19 @@ public record Settings(
         Rate rateCreatePerKey,
         Rate rateRedirect,
         Rate rateNotFound,
-        Rate ratePassword) {
+        Rate ratePassword,
+        int bulkMaxBytes,
+        long importMaxBytes,
+        boolean serveWorker,
+        int workerThreads,
+        Duration jobLease,
+        Optional<Duration> purgeAfter,
+        PurgeMode purgeMode,
+        Optional<Duration> statsRetention,
+        Duration purgeEvery) {
+
+    /** What the purge job does with links expired longer than {@code KURZ_PURGE_AFTER}. */
+    public enum PurgeMode { ARCHIVE, DELETE }
 
     public Settings {
         allowedSchemes = Set.copyOf(allowedSchemes);
@@ -124,7 +136,16 @@ public record Settings(
                 p.rate(Setting.RATE_CREATE_PER_KEY),
                 p.rate(Setting.RATE_REDIRECT),
                 p.rate(Setting.RATE_NOT_FOUND),
-                p.rate(Setting.RATE_PASSWORD));
+                p.rate(Setting.RATE_PASSWORD),
+                p.integer(Setting.BULK_MAX_BYTES, 1024, 256 * 1024 * 1024),
+                p.longInteger(Setting.IMPORT_MAX_BYTES, 1024, 1L << 40),
+                p.bool(Setting.SERVE_WORKER),
+                p.integer(Setting.WORKER_THREADS, 1, 64),
+                p.duration(Setting.JOB_LEASE, Duration.ofSeconds(1), Duration.ofHours(1)),
+                p.durationOrOff(Setting.PURGE_AFTER, Duration.ZERO, Duration.ofDays(36_600)),
+                PurgeMode.valueOf(p.oneOf(Setting.PURGE_MODE, Set.of("archive", "delete")).toUpperCase(Locale.ROOT)),
+                p.durationOrOff(Setting.STATS_RETENTION, Duration.ofDays(1), Duration.ofDays(36_600)),
+                p.duration(Setting.PURGE_EVERY, Duration.ofSeconds(1), Duration.ofDays(7)));
     }
 
     /** The same settings with some variables replaced; handy for tests and subcommands. */
@@ -159,6 +180,25 @@ public record Settings(
             } catch (NumberFormatException e) {
                 throw bad(s, v, "a whole number from " + min + " to " + max);
             }
+        }
+
+        long longInteger(Setting s, long min, long max) {
+            String v = text(s);
+            try {
+                long n = Long.parseLong(v);
+                if (n < min || n > max) {
+                    throw bad(s, v, "a whole number from " + min + " to " + max);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw bad(s, v, "a whole number from " + min + " to " + max);
+            }
+        }
+
+        /** A duration, or empty for {@code off}. */
+        Optional<Duration> durationOrOff(Setting s, Duration min, Duration max) {
+            String v = text(s).toLowerCase(Locale.ROOT);
+            return v.equals("off") ? Optional.empty() : Optional.of(duration(s, v, min, max));
         }
 
         Duration duration(Setting s, Duration min, Duration max) {

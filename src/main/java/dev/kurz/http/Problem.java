@@ -82,6 +82,11 @@ public final class Problem extends RuntimeException {
                 "the request body is larger than " + limitBytes + " bytes", List.of(), null);
     }
 
+    /** A body over a limit that {@code detail} names (an import upload, a bulk request). */
+    public static Problem tooLarge(String detail) {
+        return new Problem(413, "body-too-large", "Content Too Large", detail, List.of(), null);
+    }
+
     /**
      * The request needs an API key, or its key is not valid. {@code error} is the RFC 6750 error
      * code for {@code WWW-Authenticate}: {@code invalid_request} (a malformed header) or

@@ -117,6 +117,15 @@ public final class Problems {
     }
 
     static byte[] body(Problem p, String instance) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(json(p, instance));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The RFC 9457 body of {@code p}, for answers that carry problems inside them (bulk results). */
+    public static ObjectNode json(Problem p, String instance) {
         ObjectNode json = Json.MAPPER.createObjectNode()
                 .put("type", p.type())
                 .put("title", p.title())
@@ -127,10 +136,6 @@ public final class Problems {
             var errors = json.putArray("errors");
             p.errors().forEach(e -> errors.addObject().put("field", e.field()).put("message", e.message()));
         }
-        try {
-            return Json.MAPPER.writeValueAsBytes(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return json;
     }
 }

@@ -20,7 +20,9 @@ public final class ShortCodes {
     public static final Set<String> RESERVED = Set.of(
             "api", "health", "metrics", "static", "admin", "openapi.json", "openapi", "favicon.ico",
             "robots.txt", "login", "logout", "docs", "ui", "assets", "stats", "qr", "new", "kurz",
-            "well-known", ".well-known", "sitemap.xml", "humans.txt", "security.txt", "apple-touch-icon.png");
+            "well-known", ".well-known", "sitemap.xml", "humans.txt", "security.txt", "apple-touch-icon.png",
+            // /api/v1/links/export and /api/v1/links/bulk: a link with such a code couldn't be read by the API.
+            "export", "bulk");
 
     /** Whether {@code segment} is one of kurz's own path words. */
     public static boolean isReserved(String segment) {

@@ -49,12 +49,15 @@ class ComposeFileTest {
     }
 
     @Test
-    void servicesAreHaproxyPostgresRedisAndThreeKurzNodes() {
-        assertThat(services.keySet()).containsExactlyInAnyOrder("haproxy", "postgres", "redis", "kurz-1", "kurz-2", "kurz-3");
+    void servicesAreHaproxyPostgresRedisThreeKurzNodesAndAWorker() {
+        assertThat(services.keySet()).containsExactlyInAnyOrder("haproxy", "postgres", "redis", "kurz-1", "kurz-2", "kurz-3",
+                "worker");
         List<String> built = services.entrySet().stream().filter(e -> e.getValue().containsKey("build"))
                 .map(Map.Entry::getKey).toList();
-        assertThat(built).as("services built from the Dockerfile").containsExactlyInAnyOrderElementsOf(NODES);
-        for (String node : NODES) {
+        var fromDockerfile = new ArrayList<>(NODES);
+        fromDockerfile.add("worker");
+        assertThat(built).as("services built from the Dockerfile").containsExactlyInAnyOrderElementsOf(fromDockerfile);
+        for (String node : fromDockerfile) {
             Object build = service(node).get("build");
             Object context = build instanceof Map<?, ?> m ? m.get("context") : build;
             assertThat(context).as("%s build context", node).isEqualTo(".");
@@ -66,8 +69,8 @@ class ComposeFileTest {
     }
 
     @Test
-    void nodeImageIsTheProjectVersion() {
-        for (String node : NODES) {
+    void nodeAndWorkerImageIsTheProjectVersion() {
+        for (String node : List.of("kurz-1", "kurz-2", "kurz-3", "worker")) {
             assertThat(service(node).get("image")).isEqualTo("kurz:" + DeployFiles.projectVersion());
         }
     }
@@ -111,6 +114,29 @@ class ComposeFileTest {
             assertThat(map(service(node).get("depends_on"))).containsKeys("postgres", "redis");
         }
         assertThat(map(service("haproxy").get("depends_on"))).containsKeys(NODES.toArray(String[]::new));
+    }
+
+    @Test
+    void theWorkerRunsJobsOnTheNodesDatabaseAndTheNodesRunNone() {
+        Map<String, Object> worker = service("worker");
+        assertThat(strings(worker.get("command"))).containsExactly("worker");
+        Set<String> known = Setting.ALL.stream().map(Setting::name).collect(Collectors.toSet());
+        Map<String, String> env = environment("worker");
+        assertThat(env.keySet()).as("misspelt or unknown settings").isSubsetOf(known);
+        Map<String, String> node = environment(NODES.getFirst());
+        for (String shared : List.of("KURZ_DB_URL", "KURZ_DB_USER", "KURZ_DB_PASSWORD_FILE", "KURZ_BASE_URL")) {
+            assertThat(env.get(shared)).as(shared).isEqualTo(node.get(shared));
+        }
+        assertThat(strings(worker.get("secrets"))).contains("db_password");
+        assertThat(map(worker.get("depends_on"))).containsKey("postgres");
+        var parseable = new HashMap<>(env);
+        parseable.put("KURZ_DB_PASSWORD_FILE", DeployFiles.file(secretFile("db_password")).toString());
+        Settings settings = Settings.from(parseable);
+        assertThat(settings.purgeAfter()).isPresent();
+        for (String n : NODES) {
+            assertThat(Settings.from(Map.of("KURZ_SERVE_WORKER", environment(n).get("KURZ_SERVE_WORKER"))).serveWorker())
+                    .as("%s leaves jobs to the worker", n).isFalse();
+        }
     }
 
     @Test

@@ -58,7 +58,7 @@ class KubernetesManifestsTest {
     @BeforeAll
     static void parseBase() {
         base = DeployFiles.manifestFiles(K8S.resolve("base")).stream().map(DeployFiles::kubernetes).toList();
-        deployment = only(Deployment.class);
+        deployment = named(Deployment.class, "kurz");
         assertThat(deployment.getSpec().getTemplate().getSpec().getContainers()).hasSize(1);
         container = pod().getContainers().getFirst();
         config = only(ConfigMap.class);
@@ -77,8 +77,8 @@ class KubernetesManifestsTest {
                     .isEmpty();
         }
         assertThat(base).extracting(o -> o.getClass().getSimpleName()).containsExactlyInAnyOrder(
-                "ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Namespace", "NetworkPolicy",
-                "PodDisruptionBudget", "Service");
+                "ConfigMap", "Deployment", "Deployment", "HorizontalPodAutoscaler", "Namespace", "NetworkPolicy",
+                "NetworkPolicy", "PodDisruptionBudget", "Service");
     }
 
     @Test
@@ -283,7 +283,7 @@ class KubernetesManifestsTest {
 
     @Test
     void networkPolicyAdmitsOnlyTheIngressNamespaceAndReachesOnlyTheBackends() {
-        NetworkPolicy policy = only(NetworkPolicy.class);
+        NetworkPolicy policy = named(NetworkPolicy.class, "kurz");
         var spec = policy.getSpec();
         assertThat(spec.getPodSelector().getMatchLabels()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
         assertThat(spec.getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
@@ -347,6 +347,42 @@ class KubernetesManifestsTest {
     private static Volume volume(String name) {
         return pod().getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no volume " + name));
+    }
+
+    @Test
+    void workersRunTheWorkerCommandLockedDownLikeTheNodesAndNodesRunNoJobs() {
+        Deployment workers = named(Deployment.class, "kurz-worker");
+        PodSpec pod = workers.getSpec().getTemplate().getSpec();
+        assertThat(pod.getContainers()).hasSize(1);
+        Container worker = pod.getContainers().getFirst();
+        assertThat(worker.getArgs()).containsExactly("worker");
+        assertThat(worker.getImage()).isEqualTo(container.getImage());
+        assertThat(workers.getSpec().getReplicas()).as("an import goes on through a drain").isGreaterThanOrEqualTo(2);
+        assertThat(workers.getSpec().getSelector().getMatchLabels())
+                .as("the node Service, PDB and HPA must not select workers")
+                .isNotEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+        assertThat(worker.getEnvFrom()).anySatisfy(e ->
+                assertThat(e.getConfigMapRef().getName()).isEqualTo(config.getMetadata().getName()));
+        assertThat(worker.getEnv()).noneMatch(e -> e.getName().equals(Setting.DB_PASSWORD.name()));
+        assertThat(worker.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(worker.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(worker.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(Quantity.getAmountInBytes(worker.getResources().getLimits().get("memory")))
+                .isEqualTo(Quantity.getAmountInBytes(worker.getResources().getRequests().get("memory")));
+        assertThat(Settings.from(config.getData()).serveWorker()).as("nodes leave jobs to the workers").isFalse();
+
+        NetworkPolicy policy = named(NetworkPolicy.class, "kurz-worker");
+        assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isEqualTo(workers.getSpec().getSelector().getMatchLabels());
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(policy.getSpec().getIngress()).as("nothing connects to a worker").isNullOrEmpty();
+    }
+
+    private static <T extends HasMetadata> T named(Class<T> kind, String name) {
+        List<T> matching = base.stream().filter(kind::isInstance).map(kind::cast)
+                .filter(o -> o.getMetadata().getName().equals(name)).toList();
+        assertThat(matching).as("exactly one %s %s in deploy/k8s/base", kind.getSimpleName(), name).hasSize(1);
+        return matching.getFirst();
     }
 
     private static <T extends HasMetadata> T only(Class<T> kind) {
