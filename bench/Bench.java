@@ -7,6 +7,8 @@
 //   3. kurz on PostgreSQL + Redis (Debian's postgresql-15 and redis-server): the same, plus
 //      redirect-cold over 1,000,000 links with L1 sized to 100,000, and the heap that 1,000,000
 //      cached links take;
+//   4. with --large (not in CI; about 40 minutes more): redirect-cold at 10,000 links and at
+//      10,000,000 links, L1 a tenth of the links both times, to show what growth costs.
 // Links are created through kurz's API. Prints a Markdown table; without --quick it also writes
 // it into docs/BENCHMARKS.md between the bench/run markers. Every process it starts is stopped
 // by its PID, also on failure.
@@ -56,7 +58,7 @@ public class Bench {
     }
 
     static Path repo, work, jar, lua;
-    static boolean quick;
+    static boolean quick, large;
     static Duration warmUp, measured;
     static final List<Proc> processes = new CopyOnWriteArrayList<>();
     static final List<Run> runs = new ArrayList<>();
@@ -69,6 +71,7 @@ public class Bench {
         repo = Path.of(args[0]).toAbsolutePath();
         List<String> flags = List.of(args).subList(1, args.length);
         quick = flags.contains("--quick");
+        large = flags.contains("--large");
         warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(10);
         measured = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         jar = repo.resolve("target/kurz.jar");
@@ -83,6 +86,9 @@ public class Bench {
             nginx(unknown);
             sqlite(hotLinks, unknown);
             postgres(hotLinks, quick ? 20_000 : 1_000_000, unknown);
+            if (large) {
+                costGrowth();
+            }
         } finally {
             stopAll();
         }
@@ -138,19 +144,22 @@ public class Bench {
         stop(kurz);
     }
 
+    static int pgPort, redisPort;
+
     static void postgres(int hotLinks, int coldLinks, Path unknown) throws Exception {
-        int pg = startPostgres();
-        int redisPort = startRedis();
+        int pg = pgPort = startPostgres();
+        redisPort = startRedis();
         Map<String, String> env = new HashMap<>();
         env.put("KURZ_DATA_DIR", work.resolve("pg-node").toString());
         env.put("KURZ_DB_URL", "jdbc:postgresql://127.0.0.1:" + pg + "/kurz");
         env.put("KURZ_DB_USER", "postgres");
         env.put("KURZ_REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        env.put("KURZ_IMPORT_MAX_BYTES", String.valueOf(4L << 30));
         String key = adminKey(env);
         Proc kurz = startKurz("kurz-pg", env);
         String base = awaitKurz(kurz, env);
-        List<String> all = createLinks(base, key, coldLinks, "pg");
-        Path hot = writeCodes("pg-hot", all.subList(0, hotLinks));
+        Path hot = writeCodes("pg-hot", createLinks(base, key, hotLinks, "pg"));
+        List<String> all = importLinks(base, key, coldLinks, "pg-cold");
         Path cold = writeCodes("pg-cold", all);
         String backend = "PostgreSQL 15 + Redis";
         scenarios(backend, kurz, base, key, hot, unknown);
@@ -176,6 +185,46 @@ public class Bench {
                 + "after a full GC, against %s MiB for the same node before the walk; %s bytes per cached link."
                 .formatted(mib(emptyHeap), (heap - emptyHeap) * 1024 / Math.max(1, cached)));
         stop(full);
+    }
+
+    /**
+     * --large: the cost of growth. redirect-cold on a node with 10,000 links and on one with
+     * 10,000,000, each in a database of its own, with L1 sized to a tenth of the links and every
+     * link read once before (so Redis holds them all), exactly as in redirect-cold: only the
+     * number of links differs.
+     */
+    static void costGrowth() throws Exception {
+        int pg = pgPort;
+        double small = 0;
+        for (int links : new int[] {10_000, 10_000_000}) {
+            String db = "kurz_" + links;
+            run(List.of("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(pg), "-U", "postgres", "-c", "CREATE DATABASE " + db));
+            Map<String, String> env = new HashMap<>();
+            env.put("KURZ_DATA_DIR", work.resolve("node-" + links).toString());
+            env.put("KURZ_DB_URL", "jdbc:postgresql://127.0.0.1:" + pg + "/" + db);
+            env.put("KURZ_DB_USER", "postgres");
+            env.put("KURZ_REDIS_URL", "redis://127.0.0.1:" + redisPort);
+            env.put("KURZ_REDIS_PREFIX", db + ":");
+            env.put("KURZ_IMPORT_MAX_BYTES", String.valueOf(4L << 30));
+            env.put("KURZ_CACHE_L1_SIZE", String.valueOf(links / 10));
+            String key = adminKey(env);
+            Proc kurz = startKurz("kurz-" + links, env);
+            String base = awaitKurz(kurz, env);
+            List<String> codes = importLinks(base, key, links, "growth-" + links);
+            walk(base, codes);
+            Path file = writeCodes("growth-" + links, codes);
+            Wrk w = measure(base, "redirect", file, key);
+            String scenario = "redirect-cold (%s links, L1 %s)".formatted(count(links), count(links / 10));
+            record("PostgreSQL 15 + Redis", scenario, w, kurz, false);
+            double rps = w.requests() / w.seconds();
+            if (small == 0) {
+                small = rps;
+            } else {
+                notes.add(String.format(Locale.ROOT, "Cost growth (`bench/run --large`): redirect-cold at 10,000,000 links "
+                        + "answers %,.0f req/s, %.1f%% of the %,.0f req/s at 10,000 links.", rps, 100 * rps / small, small));
+            }
+            stop(kurz);
+        }
     }
 
     /** The scenarios every backend runs, on a node with {@code hot} links created. */
@@ -261,22 +310,38 @@ public class Bench {
                 .orElseThrow(() -> new IllegalStateException("no key in: " + out));
     }
 
-    /** Creates {@code n} links through the API, 32 requests at a time; returns their codes in order. */
+    /**
+     * Creates {@code n} links through the API's bulk endpoint (1,000 per request, 4 requests at a
+     * time, each item a create of its own on the server); returns their codes in order.
+     */
     static List<String> createLinks(String base, String key, int n, String tag) throws Exception {
         long t0 = System.nanoTime();
+        int chunk = 1_000;
         String[] codes = new String[n];
         AtomicInteger next = new AtomicInteger();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int t = 0; t < 32; t++) {
+            for (int t = 0; t < 4; t++) {
                 pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        String body = "{\"url\": \"https://example.com/articles/seed/%s/%d?utm_source=bench&utm_medium=wrk\"}"
-                                .formatted(tag, i);
-                        var r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/links"))
+                    for (int from = next.getAndAdd(chunk); from < n; from = next.getAndAdd(chunk)) {
+                        int to = Math.min(n, from + chunk);
+                        var body = new StringBuilder("[");
+                        for (int i = from; i < to; i++) {
+                            body.append(i == from ? "" : ",").append(
+                                    "{\"url\": \"https://example.com/articles/seed/%s/%d?utm_source=bench&utm_medium=wrk\"}"
+                                            .formatted(tag, i));
+                        }
+                        var r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/links/bulk"))
                                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                        check(r.statusCode() == 201, "create answered " + r.statusCode() + ": " + r.body());
-                        codes[i] = code(r.body());
+                                .timeout(Duration.ofMinutes(2))
+                                .POST(HttpRequest.BodyPublishers.ofString(body.append("]").toString())).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        check(r.statusCode() == 200 && r.body().contains("\"failed\":0"),
+                                "bulk create answered " + r.statusCode() + ": " + r.body());
+                        Matcher m = CODE.matcher(r.body());
+                        for (int i = from; i < to; i++) {
+                            check(m.find(), "bulk answer lacks a code for item " + (i - from) + ": " + r.body());
+                            codes[i] = m.group(1);
+                        }
                     }
                     return null;
                 });
@@ -288,6 +353,62 @@ public class Bench {
         double s = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "created %,d links in %.1f s (%,.0f/s)%n", n, s, n / s);
         return List.of(codes);
+    }
+
+    /**
+     * Creates {@code n} links through the import API (a kurz-csv file with codes of our own: 7
+     * base62 characters, spread like generated ones), which is much faster than creates for a
+     * million links; waits for the job and returns the codes.
+     */
+    static List<String> importLinks(String base, String key, int n, String tag) throws Exception {
+        long t0 = System.nanoTime();
+        long space = 3_521_614_606_208L; // 62^7
+        long step = 1_000_003; // odd and not a multiple of 31: i -> i * step mod 62^7 is a bijection
+        var codes = new ArrayList<String>(n);
+        Path csv = work.resolve(tag + ".csv");
+        try (var out = Files.newBufferedWriter(csv)) {
+            out.write("code,url\n");
+            for (int i = 0; i < n; i++) {
+                String code = base62(Math.floorMod((i + 1) * step, space));
+                codes.add(code);
+                out.write(code + ",https://example.com/articles/seed/" + tag + "/" + i + "?utm_source=bench&utm_medium=wrk\n");
+            }
+        }
+        var r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/imports?format=kurz-csv"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "text/csv")
+                .timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofFile(csv)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        check(r.statusCode() == 202, "import answered " + r.statusCode() + ": " + r.body());
+        URI job = URI.create(base).resolve(r.headers().firstValue("Location").orElseThrow());
+        waitFor("import of " + n + " links", Duration.ofHours(1), () -> {
+            String state = jobState(job, key);
+            check(!state.contains("\"state\":\"failed\""), "import failed: " + state);
+            return state.contains("\"state\":\"done\"");
+        });
+        String done = jobState(job, key);
+        check(done.contains("\"imported\":" + n + ","), "import did not create every link: " + done);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "imported %,d links in %.1f s (%,.0f/s)%n", n, s, n / s);
+        return codes;
+    }
+
+    static String jobState(URI job, String key) {
+        try {
+            return http.send(HttpRequest.newBuilder(job).header("Authorization", "Bearer " + key).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    static String base62(long value) {
+        String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        char[] out = new char[7];
+        for (int i = 6; i >= 0; i--) {
+            out[i] = alphabet.charAt((int) (value % 62));
+            value /= 62;
+        }
+        return new String(out);
     }
 
     /** GETs every code once (64 at a time), so each link passes through the caches. */
