@@ -1,6 +1,8 @@
 package dev.kurz.redirect;
 
 import dev.kurz.link.Link;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -9,33 +11,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * running click total, so the limit is enforced exactly on this node without a database round trip.
  *
  * <p>Compact on purpose: a node may hold a million of these. Only the fields the redirect reads,
- * primitives instead of boxed values, and no copy of the code (the cache key has it): 48 bytes
- * plus the URL, where the full {@link Link} with its code took about 130.
+ * primitives instead of boxed values, no copy of the code (the cache key has it), the click limit
+ * only on links that have one, and the target as the bytes that go on the wire rather than a
+ * String around them: 40 bytes plus the URL's bytes, where the full {@link Link} with its code
+ * and URL String took about 170.
  */
 final class CachedLink {
 
     private static final byte DISABLED = 1;
     private static final byte PASSWORD = 2;
 
-    static final CachedLink MISSING = new CachedLink(0, null, Long.MAX_VALUE, Long.MAX_VALUE, (short) 0, (byte) 0, null);
+    static final CachedLink MISSING = new CachedLink(0, null, Long.MAX_VALUE, (short) 0, (byte) 0, null);
+
+    /** A click limit and the running total against it. */
+    private static final class Budget extends AtomicLong {
+        final long max;
+
+        Budget(long max, long clicks) {
+            super(clicks);
+            this.max = max;
+        }
+    }
 
     final long id;
-    /** The target; null only for {@link #MISSING}. */
-    final String url;
+    /**
+     * The target as ISO-8859-1 bytes: what Netty writes for a header String anyway (stored URLs
+     * are ASCII, {@link dev.kurz.link.UrlPolicy} percent-encodes the rest). Null for {@link #MISSING}.
+     */
+    private final byte[] url;
     /** Epoch milliseconds; {@code Long.MAX_VALUE}: never. */
     private final long expiresAt;
-    private final long maxClicks;
     final short redirectStatus;
     private final byte flags;
-    /** Total clicks (stored + unflushed at load time, plus clicks since); null without a limit. */
-    private final AtomicLong clicks;
+    /** Clicks so far (stored + unflushed at load time, plus clicks since); null without a limit. */
+    private final Budget clicks;
 
-    private CachedLink(long id, String url, long expiresAt, long maxClicks, short redirectStatus, byte flags,
-                       AtomicLong clicks) {
+    private CachedLink(long id, byte[] url, long expiresAt, short redirectStatus, byte flags, Budget clicks) {
         this.id = id;
         this.url = url;
         this.expiresAt = expiresAt;
-        this.maxClicks = maxClicks;
         this.redirectStatus = redirectStatus;
         this.flags = flags;
         this.clicks = clicks;
@@ -44,9 +58,19 @@ final class CachedLink {
     /** The entry for a link as read from the store or L2. */
     static CachedLink of(Link link) {
         byte flags = (byte) ((link.disabled() ? DISABLED : 0) | (link.passwordProtected() ? PASSWORD : 0));
-        return new CachedLink(link.id(), link.url(), link.expiresAt() == null ? Long.MAX_VALUE : link.expiresAt(),
-                link.maxClicks() == null ? Long.MAX_VALUE : link.maxClicks(), (short) link.redirectStatus(), flags,
-                link.maxClicks() != null ? new AtomicLong(link.clicks()) : null);
+        return new CachedLink(link.id(), link.url().getBytes(StandardCharsets.ISO_8859_1),
+                link.expiresAt() == null ? Long.MAX_VALUE : link.expiresAt(), (short) link.redirectStatus(), flags,
+                link.maxClicks() != null ? new Budget(link.maxClicks(), link.clicks()) : null);
+    }
+
+    /** The Location header value: a view of the stored bytes (32 bytes, nothing copied). */
+    CharSequence location() {
+        return new AsciiString(url, false);
+    }
+
+    /** The target URL as a String. */
+    String url() {
+        return new String(url, StandardCharsets.ISO_8859_1);
     }
 
     boolean exists() {
@@ -87,7 +111,7 @@ final class CachedLink {
     /** The same link as a new entry (resets its cache timers), sharing the click budget. */
     CachedLink renewed() {
         return this == MISSING ? MISSING
-                : new CachedLink(id, url, expiresAt, maxClicks, redirectStatus, flags, clicks);
+                : new CachedLink(id, url, expiresAt, redirectStatus, flags, clicks);
     }
 
     boolean hasClickLimit() {
@@ -101,7 +125,7 @@ final class CachedLink {
         }
         while (true) {
             long current = clicks.get();
-            if (current >= maxClicks) {
+            if (current >= clicks.max) {
                 return false;
             }
             if (clicks.compareAndSet(current, current + 1)) {
@@ -111,6 +135,6 @@ final class CachedLink {
     }
 
     boolean exhausted() {
-        return clicks != null && clicks.get() >= maxClicks;
+        return clicks != null && clicks.get() >= clicks.max;
     }
 }

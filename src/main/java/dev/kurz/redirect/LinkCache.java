@@ -1,10 +1,10 @@
 package dev.kurz.redirect;
 
-import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
-import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.kurz.click.ClickRecorder;
 import dev.kurz.config.Settings;
 import dev.kurz.link.Link;
@@ -12,15 +12,17 @@ import dev.kurz.link.LinkChangeListener;
 import dev.kurz.link.LinkStore;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
  * The in-process (L1) cache of the redirect path: code to {@link CachedLink}, including negative
  * entries for unknown codes, in front of the optional shared {@link L2Cache} and the database.
  *
- * <p>Design: a Caffeine async loading cache. A hit is a completed future, answered on the event
- * loop with no I/O. Concurrent misses on one code share one load (one L2 lookup, then at most
- * one database read on a virtual thread), never a stampede. Size is bounded and Caffeine's
+ * <p>Design: a Caffeine cache of loaded entries, and beside it the first loads in flight. A hit is
+ * one lookup, answered on the event loop with no I/O and no allocation. Concurrent misses on one
+ * code share one load (one L2 lookup, then at most one database read on a virtual thread), never
+ * a stampede. Size is bounded and Caffeine's
  * W-TinyLFU admission keeps a scan of random codes from pushing out the hot links. Unknown codes
  * are remembered for {@code KURZ_CACHE_NEGATIVE_TTL}.
  *
@@ -45,8 +47,16 @@ public final class LinkCache implements LinkChangeListener {
     static final Duration MAX_IDLE = Duration.ofHours(1);
     static final Duration READ_PRIMARY_AFTER_CHANGE = Duration.ofSeconds(30);
 
-    /** Keyed by {@link CodeKeys}. */
-    private final AsyncLoadingCache<Object, CachedLink> cache;
+    /** Keyed by {@link CodeKeys}. Holds loaded entries only; loads in flight are in {@link #loading}. */
+    private final LoadingCache<Object, CachedLink> cache;
+    /**
+     * First loads in flight, so concurrent misses on one code share one load. Kept beside the
+     * cache rather than in it (Caffeine's async cache would keep a future per entry, 24 bytes
+     * for each of a million links). An eviction removes the load here inside the cache's own
+     * per-key lock, and a finished load is published under the same lock only if it is still
+     * here, so a load that raced a change never brings the old link back.
+     */
+    private final ConcurrentHashMap<Object, CompletableFuture<CachedLink>> loading = new ConcurrentHashMap<>();
     private final LinkStore store;
     private final ClickRecorder clicks;
     private final L2Cache l2;
@@ -88,17 +98,17 @@ public final class LinkCache implements LinkChangeListener {
                         return current;
                     }
                 })
-                .buildAsync(new AsyncCacheLoader<Object, CachedLink>() {
+                .build(new CacheLoader<Object, CachedLink>() {
                     @Override
-                    public CompletableFuture<CachedLink> asyncLoad(Object key, Executor executor) {
-                        return load(CodeKeys.code(key));
+                    public CachedLink load(Object key) { // only for blocking callers; see lookup()
+                        return LinkCache.this.load(CodeKeys.code(key)).join();
                     }
 
                     @Override
                     public CompletableFuture<CachedLink> asyncReload(Object key, CachedLink old, Executor executor) {
                         // On failure a new entry with the same content: the same instance would
                         // not reset the entry's timers, and every request would retry at once.
-                        return load(CodeKeys.code(key)).thenApply(fresh -> fresh.continuing(old))
+                        return LinkCache.this.load(CodeKeys.code(key)).thenApply(fresh -> fresh.continuing(old))
                                 .exceptionally(failure -> old.renewed());
                     }
                 });
@@ -130,21 +140,43 @@ public final class LinkCache implements LinkChangeListener {
     }
 
     /**
-     * The entry for the code {@code key} stands for ({@link CodeKeys}) if this node holds or is
-     * loading it; null otherwise. Never loads.
+     * The entry for the code {@code key} stands for ({@link CodeKeys}) if this node holds it;
+     * null otherwise. Never loads (though it may start a background refresh of a stale entry).
      */
-    CompletableFuture<CachedLink> peek(Object key) {
+    CachedLink peek(Object key) {
         return cache.getIfPresent(key);
     }
 
     /** The entry for the code {@code key} stands for: already complete on a hit, loading on a miss. */
     CompletableFuture<CachedLink> lookup(Object key) {
-        return cache.get(key);
+        CachedLink hit = cache.getIfPresent(key);
+        if (hit != null) {
+            return CompletableFuture.completedFuture(hit);
+        }
+        CompletableFuture<CachedLink> pending = loading.get(key);
+        if (pending != null) {
+            return pending;
+        }
+        var mine = new CompletableFuture<CachedLink>();
+        pending = loading.putIfAbsent(key, mine);
+        if (pending != null) {
+            return pending;
+        }
+        load(CodeKeys.code(key)).whenComplete((value, failure) -> {
+            if (failure == null) {
+                cache.asMap().compute(key, (k, current) -> loading.remove(k, mine) ? value : current);
+                mine.complete(value);
+            } else {
+                loading.remove(key, mine);
+                mine.completeExceptionally(failure);
+            }
+        });
+        return mine;
     }
 
     /** The entry for {@code code}: already complete on a hit, loading on a miss. */
     CompletableFuture<CachedLink> lookup(String code) {
-        return cache.get(CodeKeys.of(code));
+        return lookup(CodeKeys.of(code));
     }
 
     @Override
@@ -167,7 +199,10 @@ public final class LinkCache implements LinkChangeListener {
     /** Drops {@code code} from this node's L1 only (another node announced a change). */
     public void evict(String code) {
         recentlyChanged.put(code, Boolean.TRUE);
-        cache.synchronous().invalidate(CodeKeys.of(code));
+        cache.asMap().compute(CodeKeys.of(code), (key, current) -> {
+            loading.remove(key); // a load in flight may have read the old row: never publish it
+            return null;
+        });
     }
 
     /** Hits in the shared L2 cache so far. */
@@ -177,11 +212,11 @@ public final class LinkCache implements LinkChangeListener {
 
     /** Performs pending maintenance (evictions) now. */
     public void cleanUp() {
-        cache.synchronous().cleanUp();
+        cache.cleanUp();
     }
 
     /** Entries currently held (approximate); for tests and metrics. */
     public long size() {
-        return cache.synchronous().estimatedSize();
+        return cache.estimatedSize();
     }
 }

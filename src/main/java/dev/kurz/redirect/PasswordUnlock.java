@@ -152,7 +152,7 @@ public final class PasswordUnlock {
             throw Problem.gone("This short link has reached its click limit.");
         }
         clicks.record(cached.id, visit);
-        return new Outcome.Redirect(cached.url);
+        return new Outcome.Redirect(cached.url());
     }
 
     /** The one {@code password} field of the form body; 400 if missing, repeated or malformed. */

@@ -114,15 +114,17 @@ public final class RedirectHandler {
             return;
         }
         Object key = CodeKeys.of(path, 1, path.length()); // no String cut out of the path on a hit
-        CompletableFuture<CachedLink> entry = cache.peek(key);
-        if (entry == null) {
-            Problem refused = limits.refusedLately(Budget.NOT_FOUND, client);
-            if (refused != null) {
-                Problems.send(request, refused);
-                return;
-            }
-            entry = cache.lookup(key);
+        CachedLink hit = cache.peek(key);
+        if (hit != null) {
+            respond(request, hit, client);
+            return;
         }
+        Problem refused = limits.refusedLately(Budget.NOT_FOUND, client);
+        if (refused != null) {
+            Problems.send(request, refused);
+            return;
+        }
+        CompletableFuture<CachedLink> entry = cache.lookup(key);
         if (entry.isDone() && !entry.isCompletedExceptionally()) {
             respond(request, entry.join(), client);
             return;
@@ -168,7 +170,7 @@ public final class RedirectHandler {
             case PASSWORD -> askForPassword(request, request.path().substring(1));
             default -> request.response()
                     .setStatusCode(outcome)
-                    .putHeader(HttpHeaders.LOCATION, cached.url)
+                    .putHeader(HttpHeaders.LOCATION, cached.location())
                     .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl(cached))
                     .end();
         }

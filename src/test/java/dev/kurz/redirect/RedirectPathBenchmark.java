@@ -108,7 +108,7 @@ public class RedirectPathBenchmark {
     @Threads(1)
     public int hit(Cursor cursor) {
         String path = paths[cursor.next++ % LINKS];
-        CachedLink cached = cache.peek(CodeKeys.of(path, 1, path.length())).join();
+        CachedLink cached = cache.peek(CodeKeys.of(path, 1, path.length()));
         Visit visit = clicks.visit(CHROME, "https://news.ycombinator.com/item?id=1", null);
         return handler.decide(cached, visit, clock.millis());
     }
