@@ -1,6 +1,5 @@
 package dev.kurz.link;
 
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -24,9 +23,22 @@ public final class ShortCodes {
             // /api/v1/links/export and /api/v1/links/bulk: a link with such a code couldn't be read by the API.
             "export", "bulk");
 
+    private static final String[] RESERVED_WORDS = RESERVED.toArray(String[]::new);
+
     /** Whether {@code segment} is one of kurz's own path words. */
     public static boolean isReserved(String segment) {
-        return RESERVED.contains(segment.toLowerCase(Locale.ROOT));
+        return isReserved(segment, 0, segment.length());
+    }
+
+    /** Whether {@code s[from, to)} is one of kurz's own path words; allocates nothing (the redirect path asks). */
+    public static boolean isReserved(String s, int from, int to) {
+        int length = to - from;
+        for (String word : RESERVED_WORDS) {
+            if (word.length() == length && s.regionMatches(true, from, word, 0, length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

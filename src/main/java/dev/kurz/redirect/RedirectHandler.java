@@ -89,7 +89,7 @@ public final class RedirectHandler {
             return false;
         }
         int end = path.endsWith("+") ? path.length() - 1 : path.length();
-        return ShortCodes.isCodeShaped(path, 1, end) && !ShortCodes.isReserved(path.substring(1, end));
+        return ShortCodes.isCodeShaped(path, 1, end) && !ShortCodes.isReserved(path, 1, end);
     }
 
     public void handle(HttpServerRequest request) {
