@@ -57,7 +57,8 @@ public record Settings(
         Rate rateCreatePerKey,
         Rate rateRedirect,
         Rate rateNotFound,
-        Rate ratePassword) {
+        Rate ratePassword,
+        Optional<TrustedProxies> metricsAllow) {
 
     public Settings {
         allowedSchemes = Set.copyOf(allowedSchemes);
@@ -87,6 +88,7 @@ public record Settings(
     public static Settings from(Map<String, String> env) {
         var p = new Parser(env);
         p.oneOf(Setting.LOG_LEVEL, Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE"));
+        p.oneOf(Setting.LOG_FORMAT, Set.of("text", "json")); // read by logback.xml; checked here
         return new Settings(
                 p.integer(Setting.PORT, 0, 65_535),
                 p.text(Setting.HOST),
@@ -124,7 +126,9 @@ public record Settings(
                 p.rate(Setting.RATE_CREATE_PER_KEY),
                 p.rate(Setting.RATE_REDIRECT),
                 p.rate(Setting.RATE_NOT_FOUND),
-                p.rate(Setting.RATE_PASSWORD));
+                p.rate(Setting.RATE_PASSWORD),
+                p.text(Setting.METRICS_ALLOW).equalsIgnoreCase("off") ? Optional.empty()
+                        : Optional.of(p.trustedProxies(Setting.METRICS_ALLOW)));
     }
 
     /** The same settings with some variables replaced; handy for tests and subcommands. */

@@ -309,7 +309,8 @@ abstract class LinkApiSuite {
     void homeAndHealthAnswer() {
         Response home = node.get("/");
         assertThat(home.status()).isEqualTo(200);
-        assertThat(home.body()).contains("curl").contains("http://kurz.test/api/v1/links");
+        assertThat(home.body()).contains("<script type=\"module\" src=\"/static/app.js\"></script>");
+        assertThat(home.header("Content-Security-Policy")).contains("script-src 'self'").doesNotContain("unsafe");
         assertThat(node.get("/static/kurz.css").header("Content-Type")).startsWith("text/css");
         assertThat(node.get("/health/live").json().path("status").asText()).isEqualTo("UP");
         assertThat(node.get("/health/ready").json().path("status").asText()).isEqualTo("UP");
