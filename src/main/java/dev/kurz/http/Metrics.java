@@ -1,8 +1,10 @@
 package dev.kurz.http;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -65,6 +67,16 @@ public final class Metrics implements AutoCloseable {
     private AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(0);
 
     public Metrics() {
+        // Two of Micrometer's standard names break Prometheus' naming rules (promtool lints them):
+        // a CPU time in "ns" (process_cpu_usage says the same) and a gauge ending in "_count",
+        // which reads like a histogram's count series.
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
+            }
+        });
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
