@@ -311,7 +311,7 @@ async function renderStats(code, range) {
     el('h1', {}, 'Statistics of ', el('code', {}, code)),
     el('p', { class: 'muted target' }, el('a', { href: link.shortUrl }, link.shortUrl), ' → ', el('span', {}, link.url)),
     picker,
-    el('p', { class: 'totals', id: 'totals' }, el('strong', {}, total), ' clicks: ', stats.totals.human, ' by people, ',
+    el('p', { class: 'totals', id: 'totals' }, el('strong', {}, total), total === 1 ? ' click: ' : ' clicks: ', stats.totals.human, ' by people, ',
       stats.totals.bot, ' by bots'),
     el('div', { class: 'chart' }, canvas),
     el('details', {}, el('summary', {}, 'The numbers'), el('div', { class: 'scroll' }, series)),
