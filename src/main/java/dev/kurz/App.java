@@ -136,7 +136,7 @@ public final class App implements AutoCloseable {
                         metrics.observe(request, request.path().endsWith("+") ? Metrics.PREVIEW : Metrics.REDIRECT);
                         redirects.handle(request);
                     } else {
-                        metrics.observe(request, metrics.routeOf(request.path()));
+                        metrics.observe(request, metrics.routeOf(request));
                         router.handle(request);
                     }
                 });

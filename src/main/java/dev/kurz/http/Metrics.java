@@ -133,15 +133,16 @@ public final class Metrics implements AutoCloseable {
     }
 
     /** The route index of a request the router will handle, by the template its path matches. */
-    public int routeOf(String path) {
+    public int routeOf(HttpServerRequest request) {
+        String path = request.path();
         String[] segments = path.length() > 1 ? path.substring(1).split("/", -1) : new String[] {""};
         for (int i = 0; i < routeSegments.size(); i++) {
             if (matches(routeSegments.get(i), segments)) {
                 return FIXED_ROUTES.size() + i;
             }
         }
-        // One segment and not one of our pages: a short-link POST (its password form).
-        return segments.length == 1 ? REDIRECT : UNMATCHED;
+        // A POST to one segment is a short link's password form (a regex route, without a template).
+        return segments.length == 1 && request.method() == HttpMethod.POST ? REDIRECT : UNMATCHED;
     }
 
     private static boolean matches(String[] template, String[] segments) {
