@@ -80,8 +80,8 @@ public final class App implements AutoCloseable {
 
     /** Opens the database (migrating it), wires the features and starts serving HTTP. */
     public static App start(Settings settings, Clock clock) {
-        var metrics = new Metrics();
         Database db = Database.open(settings);
+        var metrics = new Metrics();
         var blocking = new Blocking();
         var clicks = Clicks.wire(settings, db, clock);
         var recorder = clicks.recorder();

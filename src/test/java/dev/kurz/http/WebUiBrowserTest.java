@@ -183,6 +183,19 @@ class WebUiBrowserTest {
         assertNoCspViolations();
     }
 
+    @Test
+    @Order(3)
+    void theApiReferenceRendersTheOpenApiDocument() throws IOException {
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        browser.get(node.base + "/docs");
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector(".opblock"), 20));
+        assertThat(browser.findElement(By.cssSelector(".info .title")).getText()).startsWith("kurz");
+        assertThat(browser.findElements(By.cssSelector(".opblock-summary-path")).stream().map(WebElement::getText))
+                .contains("/api/v1/links/{code}/qr", "/{code}");
+        screenshot("docs-desktop.png");
+        assertNoCspViolations();
+    }
+
     private static void assertNoCspViolations() {
         assertThat((String) js("return document.body.dataset.cspViolations || '';")).as("CSP violations").isEmpty();
     }
