@@ -180,6 +180,22 @@ class WebUiBrowserTest {
         assertThat(node.get("/" + mine).status()).isEqualTo(404);
         browser.manage().window().setSize(new Dimension(390, 844));
         screenshot("list-phone.png");
+
+        By mineRow = By.cssSelector("#links tr[data-code='" + mine + "']");
+        browser.findElement(mineRow).findElement(By.xpath(".//button[text()='Edit']")).click();
+        WebElement title = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("form.edit input[aria-label='Title']")));
+        title.clear();
+        title.sendKeys("Renamed in the browser");
+        browser.findElement(By.cssSelector("form.edit button[type=submit]")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(mineRow, "Renamed in the browser"));
+        assertThat(node.get("/api/v1/links/" + mine, TestNode.bearer(node.adminKey())).json().path("title").asText())
+                .isEqualTo("Renamed in the browser");
+
+        browser.findElement(mineRow).findElement(By.xpath(".//button[text()='Delete']")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(mineRow));
+        assertThat(node.get("/api/v1/links/" + mine, TestNode.bearer(node.adminKey())).status()).isEqualTo(404);
         assertNoCspViolations();
     }
 
