@@ -10,6 +10,8 @@ import dev.kurz.db.Database;
 import dev.kurz.db.InstanceValues;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Health;
+import dev.kurz.http.Metrics;
+import dev.kurz.http.OpenApi;
 import dev.kurz.http.Problems;
 import dev.kurz.http.SitePages;
 import dev.kurz.http.WebServer;
@@ -18,6 +20,7 @@ import dev.kurz.link.BulkRoutes;
 import dev.kurz.link.CodeMinter;
 import dev.kurz.link.LinkRoutes;
 import dev.kurz.link.LinkService;
+import dev.kurz.link.QrRoutes;
 import dev.kurz.link.SqlLinkStore;
 import dev.kurz.link.UrlPolicy;
 import dev.kurz.redirect.L2Cache;
@@ -33,6 +36,8 @@ import io.vertx.ext.web.Router;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,10 +61,13 @@ public final class App implements AutoCloseable {
     private final Redis redis;
     private final ApiKeys apiKeys;
     private final Jobs jobs;
+    private final Metrics metrics;
+    private final Router router;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private App(Settings settings, Database db, Blocking blocking, Clicks clicks, Health health, Vertx vertx,
-                WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys, Jobs jobs) {
+                WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys, Jobs jobs, Metrics metrics,
+                Router router) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
@@ -71,11 +79,14 @@ public final class App implements AutoCloseable {
         this.redis = redis;
         this.apiKeys = apiKeys;
         this.jobs = jobs;
+        this.metrics = metrics;
+        this.router = router;
     }
 
     /** Opens the database (migrating it), wires the features and starts serving HTTP. */
     public static App start(Settings settings, Clock clock) {
         Database db = Database.open(settings);
+        var metrics = new Metrics();
         var blocking = new Blocking();
         var clicks = Clicks.wire(settings, db, clock);
         var recorder = clicks.recorder();
@@ -100,6 +111,12 @@ public final class App implements AutoCloseable {
         var redirects = new RedirectHandler(cache, limits, settings.trustedProxies(), recorder, links, blocking, clock,
                 settings.baseUrl(), settings.redirectMaxAge());
         var health = new Health(db, blocking);
+        metrics.bind(db);
+        metrics.bind(clicks);
+        metrics.bind(cache);
+        if (redis != null) {
+            metrics.bind(redis);
+        }
 
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(cores)
@@ -115,14 +132,20 @@ public final class App implements AutoCloseable {
         linkRoutes.mount(router);
         new PasswordUnlock(cache, links, limits, settings.trustedProxies(), recorder, blocking, clock).mount(router);
         clicks.mount(router, blocking, linkRoutes.mayReadLink(), authenticator.adminOnly(blocking));
-        new SitePages(settings.baseUrl()).mount(router);
+        new QrRoutes(links, limits, settings.trustedProxies(), blocking, settings.baseUrl()).mount(router);
+        metrics.mount(router, settings.metricsAllow(), settings.trustedProxies(), blocking);
+        new OpenApi().mount(router);
+        new SitePages().mount(router);
         Problems.mount(router, settings.maxBodyBytes());
+        metrics.learnRoutes(router);
 
         WebServer server = WebServer.start(vertx, settings, cores,
                 request -> {
                     if (redirects.accepts(request)) {
+                        metrics.observe(request, request.path().endsWith("+") ? Metrics.PREVIEW : Metrics.REDIRECT);
                         redirects.handle(request);
                     } else {
+                        metrics.observe(request, metrics.routeOf(request));
                         router.handle(request);
                     }
                 });
@@ -132,7 +155,8 @@ public final class App implements AutoCloseable {
             log.info("No admin API key exists yet. Create the first one (it is shown once) with: "
                     + "kurz keys create --name admin --role admin");
         }
-        return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis, apiKeys, jobs);
+        return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis, apiKeys, jobs, metrics,
+                router);
     }
 
     /**
@@ -162,6 +186,22 @@ public final class App implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * Every method and path template this node answers, e.g. {@code GET /api/v1/links/{code}}: the
+     * router's routes and the redirect path's, which bypass the router. OpenAPI's test compares them.
+     */
+    public Set<String> routes() {
+        var out = new TreeSet<String>(RedirectHandler.ROUTES);
+        for (var route : router.getRoutes()) {
+            String template = route.getPath() != null ? Metrics.template(route.getPath())
+                    : route.getName();
+            if (template != null && route.methods() != null) {
+                route.methods().forEach(m -> out.add(m.name() + " " + template));
+            }
+        }
+        return out;
     }
 
     /** The installation's API keys (the same store {@code kurz keys} uses). */
@@ -242,6 +282,7 @@ public final class App implements AutoCloseable {
             redis.close();
         }
         db.close();
+        metrics.close();
         vertx.close().toCompletionStage().toCompletableFuture().join();
         log.info("kurz stopped");
     }

@@ -53,6 +53,9 @@ public final class ClickFlusher implements AutoCloseable {
     private ClickBatch held;
     private volatile boolean failing;
     private final AtomicLong failedFlushes = new AtomicLong();
+    private final AtomicLong committedBatches = new AtomicLong();
+    /** When the counts were last all written (a flush that left nothing behind), clock millis. */
+    private volatile long flushedUpTo;
     private long droppedLogged;
     private long lastDropLogAt;
 
@@ -70,6 +73,7 @@ public final class ClickFlusher implements AutoCloseable {
     /** Starts flushing every {@code interval}. */
     public static ClickFlusher start(ClickRecorder recorder, ClickStore store, Clock clock, Duration interval) {
         var flusher = new ClickFlusher(recorder, store, clock);
+        flusher.flushedUpTo = clock.millis();
         long ms = interval.toMillis();
         flusher.timer.scheduleWithFixedDelay(flusher::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
         return flusher;
@@ -109,23 +113,34 @@ public final class ClickFlusher implements AutoCloseable {
         }
     }
 
+    /** Batches committed so far (each one transaction). */
+    public long committedBatches() {
+        return committedBatches.get();
+    }
+
+    /** How far the written counts trail now: the time since a flush last left nothing behind. */
+    public Duration lag() {
+        return Duration.ofMillis(Math.max(0, clock.millis() - flushedUpTo));
+    }
+
     private void flush() {
+        long started = clock.millis();
         if (held != null) {
             commit(held);
             held = null;
             recorder.heldRows = 0;
         }
         ClickBatch batch = drain();
-        if (batch.isEmpty()) {
-            return;
+        if (!batch.isEmpty()) {
+            try {
+                commit(batch);
+            } catch (RuntimeException e) {
+                held = batch;
+                recorder.heldRows = batch.rows();
+                throw e;
+            }
         }
-        try {
-            commit(batch);
-        } catch (RuntimeException e) {
-            held = batch;
-            recorder.heldRows = batch.rows();
-            throw e;
-        }
+        flushedUpTo = started;
     }
 
     private void commit(ClickBatch batch) {
@@ -133,6 +148,7 @@ public final class ClickFlusher implements AutoCloseable {
         lock.lock();
         try {
             store.add(batch); // applied now, or found in the ledger: committed either way
+            committedBatches.incrementAndGet();
             batch.humanPerLink().forEach(recorder.unflushed::subtract);
         } finally {
             lock.unlock();

@@ -3,6 +3,10 @@ package dev.kurz.click;
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
 import dev.kurz.http.Blocking;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -13,7 +17,7 @@ import java.time.Clock;
  * the counts, and the statistics API that reads them. {@code App} builds it with {@link #wire}
  * and owns its lifecycle.
  */
-public final class Clicks implements AutoCloseable {
+public final class Clicks implements AutoCloseable, MeterBinder {
 
     private final Settings settings;
     private final Clock clock;
@@ -49,6 +53,23 @@ public final class Clicks implements AutoCloseable {
     public void mount(Router router, Blocking blocking, Handler<RoutingContext> mayReadLink,
                       Handler<RoutingContext> adminOnly) {
         new StatsRoutes(stats, blocking, clock, settings.statsMaxRange(), mayReadLink, adminOnly).mount(router);
+    }
+
+    /** The flusher's and the recorder's state, for /metrics. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("kurz.click.flush.batches", flusher, ClickFlusher::committedBatches)
+                .description("Click batches committed to the database (one transaction each)").register(registry);
+        FunctionCounter.builder("kurz.click.flush.failures", flusher, ClickFlusher::failedFlushes)
+                .description("Click flushes that failed (their counts are kept and retried)").register(registry);
+        Gauge.builder("kurz.click.flush.lag", flusher, f -> f.lag().toMillis() / 1000.0)
+                .baseUnit("seconds")
+                .description("How far written click counts trail: time since a flush last wrote everything")
+                .register(registry);
+        Gauge.builder("kurz.click.pending", recorder, ClickRecorder::pending)
+                .description("Click counters in memory waiting to be written").register(registry);
+        FunctionCounter.builder("kurz.click.dropped", recorder, ClickRecorder::dropped)
+                .description("Clicks dropped because KURZ_CLICK_MAX_PENDING counters were waiting").register(registry);
     }
 
     /** Writes counted clicks to the database now. */

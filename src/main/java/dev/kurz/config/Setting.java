@@ -115,6 +115,12 @@ public record Setting(String name, String defaultValue, String description) {
             "How often the purge runs; exactly one worker of the cluster runs it per period.");
     public static final Setting LOG_LEVEL = new Setting("KURZ_LOG_LEVEL", "INFO",
             "Log level: ERROR, WARN, INFO, DEBUG or TRACE (read by the logging configuration).");
+    public static final Setting LOG_FORMAT = new Setting("KURZ_LOG_FORMAT", "text",
+            "Log format: text (one line per event) or json (one JSON object per line, for log shippers).");
+    public static final Setting METRICS_ALLOW = new Setting("KURZ_METRICS_ALLOW",
+            "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+            "Client addresses (IPs/CIDRs) that may read /metrics, or off to turn the endpoint off; "
+            + "the default is loopback and private networks, as HAProxy's internal ACL.");
 
     /** All settings, in the order README lists them. */
     public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD,
@@ -124,5 +130,6 @@ public record Setting(String name, String defaultValue, String description) {
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
             SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, ANONYMOUS_CREATE, RATE_CREATE, RATE_CREATE_PER_KEY,
             RATE_REDIRECT, RATE_NOT_FOUND, RATE_PASSWORD, BULK_MAX_BYTES, IMPORT_MAX_BYTES, SERVE_WORKER,
-            WORKER_THREADS, JOB_LEASE, PURGE_AFTER, PURGE_MODE, STATS_RETENTION, PURGE_EVERY, LOG_LEVEL);
+            WORKER_THREADS, JOB_LEASE, PURGE_AFTER, PURGE_MODE, STATS_RETENTION, PURGE_EVERY, LOG_LEVEL,
+            LOG_FORMAT, METRICS_ALLOW);
 }

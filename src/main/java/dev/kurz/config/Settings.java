@@ -66,7 +66,8 @@ public record Settings(
         Optional<Duration> purgeAfter,
         PurgeMode purgeMode,
         Optional<Duration> statsRetention,
-        Duration purgeEvery) {
+        Duration purgeEvery,
+        Optional<TrustedProxies> metricsAllow) {
 
     /** What the purge job does with links expired longer than {@code KURZ_PURGE_AFTER}. */
     public enum PurgeMode { ARCHIVE, DELETE }
@@ -99,6 +100,7 @@ public record Settings(
     public static Settings from(Map<String, String> env) {
         var p = new Parser(env);
         p.oneOf(Setting.LOG_LEVEL, Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE"));
+        p.oneOf(Setting.LOG_FORMAT, Set.of("text", "json")); // read by logback.xml; checked here
         return new Settings(
                 p.integer(Setting.PORT, 0, 65_535),
                 p.text(Setting.HOST),
@@ -145,7 +147,9 @@ public record Settings(
                 p.durationOrOff(Setting.PURGE_AFTER, Duration.ZERO, Duration.ofDays(36_600)),
                 PurgeMode.valueOf(p.oneOf(Setting.PURGE_MODE, Set.of("archive", "delete")).toUpperCase(Locale.ROOT)),
                 p.durationOrOff(Setting.STATS_RETENTION, Duration.ofDays(1), Duration.ofDays(36_600)),
-                p.duration(Setting.PURGE_EVERY, Duration.ofSeconds(1), Duration.ofDays(7)));
+                p.duration(Setting.PURGE_EVERY, Duration.ofSeconds(1), Duration.ofDays(7)),
+                p.text(Setting.METRICS_ALLOW).equalsIgnoreCase("off") ? Optional.empty()
+                        : Optional.of(p.trustedProxies(Setting.METRICS_ALLOW)));
     }
 
     /** The same settings with some variables replaced; handy for tests and subcommands. */

@@ -2,7 +2,10 @@ package dev.kurz.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import dev.kurz.config.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +30,7 @@ import org.flywaydb.core.Flyway;
  * <p>Thread-safety: safe for concurrent use; every method may block on I/O, so call it from a
  * virtual thread, never from an event loop.
  */
-public final class Database implements AutoCloseable {
+public final class Database implements AutoCloseable, MeterBinder {
 
     /** The SQL flavours kurz speaks. The store's SQL is shared; only migrations differ. */
     public enum Dialect {
@@ -212,6 +215,19 @@ public final class Database implements AutoCloseable {
             return c.isValid(2);
         } catch (SQLException e) {
             return false;
+        }
+    }
+
+    /**
+     * Pool usage for /metrics, through HikariCP's own Micrometer tracker: {@code hikaricp_connections_*}
+     * by {@code pool} (kurz-write and kurz-read on SQLite; kurz-primary and kurz-replica on PostgreSQL).
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        var factory = new MicrometerMetricsTrackerFactory(registry);
+        writer.setMetricsTrackerFactory(factory);
+        if (hasReplica()) {
+            reader.setMetricsTrackerFactory(factory);
         }
     }
 

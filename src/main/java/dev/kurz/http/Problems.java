@@ -104,7 +104,7 @@ public final class Problems {
         if (path.equals("/api/v1/links")) {
             return "GET, POST";
         }
-        if (path.startsWith("/api/v1/links/") && path.endsWith("/stats")) {
+        if (path.startsWith("/api/v1/links/") && (path.endsWith("/stats") || path.endsWith("/qr"))) {
             return "GET";
         }
         if (path.startsWith("/api/v1/links/")) {

@@ -29,6 +29,7 @@ public final class LinkRoutes {
 
     static final int DEFAULT_PAGE = 50;
     static final int MAX_PAGE = 1000;
+    static final int MAX_SEARCH = 200;
     private static final String BASE = "/api/v1/links";
 
     private final LinkService links;
@@ -154,8 +155,9 @@ public final class LinkRoutes {
         int limit = limit(ctx.queryParam("limit"));
         List<String> cursors = ctx.queryParam("cursor");
         String cursor = cursors.isEmpty() || cursors.getFirst().isEmpty() ? null : cursors.getFirst();
+        String search = search(ctx.queryParam("q"));
         List<String> authorization = authorization(ctx);
-        respond(ctx, blocking.call(() -> links.list(auth.authenticate(authorization), cursor, limit)),
+        respond(ctx, blocking.call(() -> links.list(auth.authenticate(authorization), cursor, search, limit)),
                 page -> Json.send(ctx.response(), 200,
                         new PageView(page.links().stream().map(l -> LinkView.of(l, baseUrl)).toList(), page.nextCursor())));
     }
@@ -192,6 +194,18 @@ public final class LinkRoutes {
             // the problem below says what is accepted
         }
         throw Problem.invalid("limit", "must be a whole number from 1 to " + MAX_PAGE);
+    }
+
+    /** The {@code q} filter of the list, or null for none. */
+    private static String search(List<String> values) {
+        if (values.isEmpty() || values.getFirst().isBlank()) {
+            return null;
+        }
+        String q = values.getFirst().strip();
+        if (q.length() > MAX_SEARCH || q.chars().anyMatch(Character::isISOControl)) {
+            throw Problem.invalid("q", "must be at most " + MAX_SEARCH + " characters, without control characters");
+        }
+        return q;
     }
 
     /** The path's code; anything that cannot be a code cannot exist, so it is a 404 right away. */

@@ -176,12 +176,15 @@ public final class LinkService {
         }
     }
 
-    /** Newest first: every link for admins, a user's own links for users. */
-    Page list(Caller caller, String cursor, int limit) {
+    /**
+     * Newest first: every link for admins, a user's own links for users; with {@code search}, only
+     * links whose code, URL or title contain it.
+     */
+    Page list(Caller caller, String cursor, String search, int limit) {
         Long before = cursor == null ? null : decodeCursor(cursor); // a malformed query is a 400 for anyone
         requireKey(caller, "listing links");
         Long owner = caller.isAdmin() ? null : caller.keyId();
-        List<Link> links = clicks.withUnflushed(() -> store.newestFirst(owner, before, limit + 1));
+        List<Link> links = clicks.withUnflushed(() -> store.newestFirst(owner, before, search, limit + 1));
         if (links.size() <= limit) {
             return new Page(links, null);
         }

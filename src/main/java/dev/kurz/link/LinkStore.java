@@ -50,9 +50,10 @@ public interface LinkStore {
 
     /**
      * Links with id below {@code beforeId} (all if null), newest first; only those owned by
-     * {@code ownerKeyId} unless it is null.
+     * {@code ownerKeyId} unless it is null, and only those whose code, URL or title contains
+     * {@code search} (ignoring ASCII case) unless it is null.
      */
-    List<Link> newestFirst(Long ownerKeyId, Long beforeId, int limit);
+    List<Link> newestFirst(Long ownerKeyId, Long beforeId, String search, int limit);
 
     /**
      * Reserves {@code count} consecutive ids for generated codes and returns the first.

@@ -166,10 +166,17 @@ public final class SqlLinkStore implements LinkStore {
     }
 
     @Override
-    public List<Link> newestFirst(Long ownerKeyId, Long beforeId, int limit) {
-        // With an owner, the (owner_key_id, id) index serves the page in order.
+    public List<Link> newestFirst(Long ownerKeyId, Long beforeId, String search, int limit) {
+        // With an owner, the (owner_key_id, id) index serves the page in order. A search filters
+        // while walking that order (no index helps a substring match): fine for a person's list,
+        // and bounded by the page size for the rows it returns.
         String sql = "SELECT " + COLUMNS + " FROM links WHERE id < ?"
-                + (ownerKeyId == null ? "" : " AND owner_key_id = ?") + " ORDER BY id DESC LIMIT ?";
+                + (ownerKeyId == null ? "" : " AND owner_key_id = ?")
+                + (search == null ? "" : " AND (lower(code) LIKE ? ESCAPE '!' OR lower(url) LIKE ? ESCAPE '!'"
+                        + " OR lower(coalesce(title, '')) LIKE ? ESCAPE '!')")
+                + " ORDER BY id DESC LIMIT ?";
+        String pattern = search == null ? null
+                : "%" + search.toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
         // Never a replica: a list must show what the caller just wrote.
         return withConnection(db.primaryReader(), c -> {
             try (var ps = c.prepareStatement(sql)) {
@@ -177,6 +184,11 @@ public final class SqlLinkStore implements LinkStore {
                 ps.setLong(i++, beforeId == null ? Long.MAX_VALUE : beforeId);
                 if (ownerKeyId != null) {
                     ps.setLong(i++, ownerKeyId);
+                }
+                if (pattern != null) {
+                    ps.setString(i++, pattern);
+                    ps.setString(i++, pattern);
+                    ps.setString(i++, pattern);
                 }
                 ps.setInt(i, limit);
                 var out = new ArrayList<Link>(limit);

@@ -30,6 +30,9 @@ public interface L2Cache {
     /** Hits so far (for tests and metrics). */
     long hits();
 
+    /** Lookups that found nothing usable so far (for metrics). */
+    long misses();
+
     L2Cache NONE = new L2Cache() {
         @Override
         public CompletableFuture<Optional<Link>> get(String code) {
@@ -47,6 +50,11 @@ public interface L2Cache {
 
         @Override
         public long hits() {
+            return 0;
+        }
+
+        @Override
+        public long misses() {
             return 0;
         }
     };

@@ -10,10 +10,15 @@ import dev.kurz.config.Settings;
 import dev.kurz.link.Link;
 import dev.kurz.link.LinkChangeListener;
 import dev.kurz.link.LinkStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The in-process (L1) cache of the redirect path: code to {@link CachedLink}, including negative
@@ -42,7 +47,7 @@ import java.util.concurrent.Executor;
  * committed state unless an invalidation was lost), while a code that isn't cached answers 503.
  * Entries nobody asked for during {@link #MAX_IDLE} are dropped.
  */
-public final class LinkCache implements LinkChangeListener {
+public final class LinkCache implements LinkChangeListener, MeterBinder {
 
     static final Duration MAX_IDLE = Duration.ofHours(1);
     static final Duration READ_PRIMARY_AFTER_CHANGE = Duration.ofSeconds(30);
@@ -65,6 +70,10 @@ public final class LinkCache implements LinkChangeListener {
             .expireAfterWrite(READ_PRIMARY_AFTER_CHANGE)
             .maximumSize(100_000)
             .build();
+    // Redirect-path lookups, for /metrics. LongAdders: uncontended increments on the event loops.
+    private final LongAdder l1Hits = new LongAdder();
+    private final LongAdder l1Misses = new LongAdder();
+    private final LongAdder negativeHits = new LongAdder();
 
     public LinkCache(LinkStore store, ClickRecorder clicks, L2Cache l2, Executor loader, Settings settings) {
         this.store = store;
@@ -142,9 +151,19 @@ public final class LinkCache implements LinkChangeListener {
     /**
      * The entry for the code {@code key} stands for ({@link CodeKeys}) if this node holds it;
      * null otherwise. Never loads (though it may start a background refresh of a stale entry).
+     * Counted as the redirect path's L1 hit or miss (a held "unknown code" is a negative hit too).
      */
     CachedLink peek(Object key) {
-        return cache.getIfPresent(key);
+        CachedLink entry = cache.getIfPresent(key);
+        if (entry == null) {
+            l1Misses.increment();
+        } else {
+            l1Hits.increment();
+            if (entry == CachedLink.MISSING) {
+                negativeHits.increment();
+            }
+        }
+        return entry;
     }
 
     /** The entry for the code {@code key} stands for: already complete on a hit, loading on a miss. */
@@ -203,6 +222,32 @@ public final class LinkCache implements LinkChangeListener {
             loading.remove(key); // a load in flight may have read the old row: never publish it
             return null;
         });
+    }
+
+    /**
+     * {@code kurz_cache_requests_total{level, result}}: L1 as the redirect path sees it, L2 (when
+     * Redis is configured) for the L1 misses that asked it; {@code kurz_cache_negative_hits_total}:
+     * L1 hits on a remembered unknown code; {@code kurz_cache_entries}: L1 size.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String name = "kurz.cache.requests";
+        String help = "Link cache lookups of the redirect path by level and result";
+        FunctionCounter.builder(name, l1Hits, LongAdder::sum).description(help)
+                .tags("level", "l1", "result", "hit").register(registry);
+        FunctionCounter.builder(name, l1Misses, LongAdder::sum).description(help)
+                .tags("level", "l1", "result", "miss").register(registry);
+        if (l2 != L2Cache.NONE) {
+            FunctionCounter.builder(name, l2, L2Cache::hits).description(help)
+                    .tags("level", "l2", "result", "hit").register(registry);
+            FunctionCounter.builder(name, l2, L2Cache::misses).description(help)
+                    .tags("level", "l2", "result", "miss").register(registry);
+        }
+        FunctionCounter.builder("kurz.cache.negative.hits", negativeHits, LongAdder::sum)
+                .description("L1 hits on codes remembered as unknown (answered 404 without a lookup)")
+                .register(registry);
+        Gauge.builder("kurz.cache.entries", this, LinkCache::size)
+                .description("Links and unknown codes held in the L1 cache").register(registry);
     }
 
     /** Hits in the shared L2 cache so far. */

@@ -66,6 +66,7 @@ public final class PasswordUnlock {
         // (GET /admin, GET /a%0d%0a) into 405s.
         String reserved = ShortCodes.RESERVED.stream().map(Pattern::quote).collect(Collectors.joining("|"));
         router.postWithRegex("/(?!(?i:" + reserved + ")$)(?<code>[A-Za-z0-9_-]{1," + ShortCodes.MAX_ALIAS + "})")
+                .setName("/{code}") // its template, for the route list (OpenAPI, metrics)
                 .consumes(FORM)
                 .handler(body())
                 .handler(this::unlock);

@@ -50,6 +50,10 @@ public final class RedirectHandler {
 
     private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 
+    /** What {@link #accepts} takes, as method and path template (the router never sees these). */
+    public static final java.util.List<String> ROUTES = java.util.List.of("GET /{code}", "HEAD /{code}",
+            "GET /{code}+", "HEAD /{code}+");
+
     private final LinkCache cache;
     private final RateLimits limits;
     private final TrustedProxies proxies;
@@ -273,8 +277,9 @@ public final class RedirectHandler {
                     <dt>Goes to</dt><dd>(password-protected)</dd>
                     <dt>Created</dt><dd>%s</dd>
                     </dl>
-                    """.formatted(state == null ? "" : "<p class=\"notice\">" + Pages.escape(state) + "</p>\n",
-                    Pages.escape(shortUrl), Pages.escape(Instant.ofEpochMilli(link.createdAt()).toString())));
+                    %s""".formatted(state == null ? "" : "<p class=\"notice\">" + Pages.escape(state) + "</p>\n",
+                    Pages.escape(shortUrl), Pages.escape(Instant.ofEpochMilli(link.createdAt()).toString()),
+                    qrImage(link.code(), shortUrl)));
         }
         return Pages.page("Preview of " + shortUrl, """
                 <h1>Where does this link go?</h1>
@@ -285,11 +290,18 @@ public final class RedirectHandler {
                 <dt>Created</dt><dd>%s</dd>
                 <dt>Clicks</dt><dd>%d</dd>
                 </dl>
-                """.formatted(
+                %s""".formatted(
                 state == null ? "" : "<p class=\"notice\">" + Pages.escape(state) + "</p>\n",
                 Pages.escape(shortUrl), Pages.escape(link.url()), Pages.escape(link.url()),
                 link.title() == null ? "&mdash;" : Pages.escape(link.title()),
-                Pages.escape(Instant.ofEpochMilli(link.createdAt()).toString()), link.clicks()));
+                Pages.escape(Instant.ofEpochMilli(link.createdAt()).toString()), link.clicks(),
+                qrImage(link.code(), shortUrl)));
+    }
+
+    /** The short link's QR code (an SVG from the QR endpoint; the page's CSP allows our images). */
+    private static String qrImage(String code, String shortUrl) {
+        return "<img class=\"qr-large\" src=\"/api/v1/links/" + Pages.escape(code) + "/qr?format=svg&amp;size=192\" "
+                + "width=\"192\" height=\"192\" alt=\"QR code of " + Pages.escape(shortUrl) + "\">\n";
     }
 
     /** A 404, paid for from the client's 404 budget; 429 once that is used up. */

@@ -49,6 +49,7 @@ public final class RedisL2Cache implements L2Cache {
     private final long timeoutMillis;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
     private volatile boolean overflowLogged;
 
     public RedisL2Cache(Redis redis, String prefix, Duration ttl, Duration timeout) {
@@ -68,10 +69,12 @@ public final class RedisL2Cache implements L2Cache {
     @Override
     public CompletableFuture<Optional<Link>> get(String code) {
         if (!pending.isEmpty() && pending.contains(code)) {
+            misses.incrementAndGet();
             return CompletableFuture.completedFuture(Optional.empty()); // L2 may still hold the old row
         }
         return redis.call(c -> c.strings().get(keyPrefix + code)).handle((value, failure) -> {
             if (failure != null || value == null || value.equals(TOMBSTONE)) {
+                misses.incrementAndGet();
                 return Optional.empty();
             }
             try {
@@ -79,6 +82,7 @@ public final class RedisL2Cache implements L2Cache {
                 hits.incrementAndGet();
                 return Optional.of(link);
             } catch (JsonProcessingException e) {
+                misses.incrementAndGet();
                 return Optional.empty(); // an entry from another version of kurz: ignore it
             }
         });
@@ -126,6 +130,11 @@ public final class RedisL2Cache implements L2Cache {
     @Override
     public long hits() {
         return hits.get();
+    }
+
+    @Override
+    public long misses() {
+        return misses.get();
     }
 
     private void remember(String code) {

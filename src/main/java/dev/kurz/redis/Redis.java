@@ -2,6 +2,9 @@ package dev.kurz.redis;
 
 import dev.failsafe.CircuitBreaker;
 import io.lettuce.core.AbstractRedisClient;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -52,7 +55,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class Redis implements AutoCloseable {
+public final class Redis implements AutoCloseable, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(Redis.class);
 
@@ -307,6 +310,24 @@ public final class Redis implements AutoCloseable {
 
     public String description() {
         return description;
+    }
+
+    /**
+     * {@code kurz_redis_circuit_state{state}}: 1 for the circuit breaker's current state (closed =
+     * Redis in use, open = skipped, half_open = probing), 0 for the others; and
+     * {@code kurz_redis_connected}.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
+            Gauge.builder("kurz.redis.circuit.state", breaker, b -> b.getState() == state ? 1 : 0)
+                    .description("Redis circuit breaker state (1 = current)")
+                    .tag("state", state.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
+        Gauge.builder("kurz.redis.connected", this, r -> r.commands != null && r.connection != null
+                        && r.connection.isOpen() ? 1 : 0)
+                .description("Whether this node holds an open Redis connection").register(registry);
     }
 
     @Override

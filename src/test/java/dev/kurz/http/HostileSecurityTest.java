@@ -123,12 +123,36 @@ class HostileSecurityTest {
             rows.add(arguments("path on the router's 404 page: " + p, "<script>", (Function<TestNode, Response>) n ->
                     n.get("/" + p)));
         }
-        rows.add(arguments("User-Agent on the home page", "<script>", (Function<TestNode, Response>) n ->
-                n.get("/", "User-Agent", "<script>alert(1)</script>")));
         rows.add(arguments("wrong password with a payload", "<script>", (Function<TestNode, Response>) n ->
                 n.send("POST", "/" + protectedCode, "application/x-www-form-urlencoded",
                         "password=%3Cscript%3Ealert(1)%3C%2Fscript%3E")));
         return rows.stream();
+    }
+
+    /**
+     * The web UI's page is a static file: nothing from the request reaches it, and its scripts
+     * may only come from our own origin, as files (no inline script, no eval).
+     */
+    @Test
+    void theUiPageEchoesNothingAndRunsOnlyOurOwnScriptFiles() {
+        Response plain = node.get("/");
+        Response hostile = node.get("/?q=%3Cscript%3Ealert(1)%3C/script%3E", "User-Agent", "<script>alert(1)</script>",
+                "Referer", "https://evil.example/\"><script>alert(1)</script>");
+        assertThat(hostile.body()).isEqualTo(plain.body());
+        String csp = hostile.header("Content-Security-Policy");
+        assertThat(csp).contains("default-src 'none'").contains("script-src 'self'").contains("style-src 'self'")
+                .contains("frame-ancestors 'none'").contains("base-uri 'none'").doesNotContain("unsafe");
+        assertThat(hostile.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        var scripts = java.util.regex.Pattern.compile("<script([^>]*)>(.*?)</script>", java.util.regex.Pattern.DOTALL)
+                .matcher(hostile.body());
+        int count = 0;
+        while (scripts.find()) {
+            count++;
+            assertThat(scripts.group(1)).contains(" src=\"/static/");
+            assertThat(scripts.group(2)).isBlank();
+        }
+        assertThat(count).isEqualTo(2);
+        assertThat(hostile.body()).doesNotContain(" style=").doesNotContain("<style").doesNotContainPattern(" on[a-z]+=");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -142,7 +166,10 @@ class HostileSecurityTest {
                 assertThat(r.body()).doesNotContain(payload);
             }
             // Escaped payloads may show as text; what must never appear is a tag or attribute of theirs.
-            assertThat(r.body()).doesNotContainIgnoringCase("<script").doesNotContainIgnoringCase("<img")
+            // The preview's own QR image is the one <img> allowed: its src holds only a code-shaped code.
+            String body = r.body().replaceAll("<img class=\"qr-large\" src=\"/api/v1/links/[A-Za-z0-9_-]{1,64}"
+                    + "/qr\\?format=svg&amp;size=192\" width=\"192\" height=\"192\" alt=\"QR code of [^\"<>]*\">", "");
+            assertThat(body).doesNotContainIgnoringCase("<script").doesNotContainIgnoringCase("<img")
                     .doesNotContainIgnoringCase("<svg").doesNotContainIgnoringCase("<iframe")
                     .doesNotContainIgnoringCase("<style").doesNotContainIgnoringCase("<base ")
                     .doesNotContainIgnoringCase("<meta http-equiv").doesNotContainIgnoringCase("href=\"javascript:")

@@ -306,10 +306,34 @@ abstract class LinkApiSuite {
     }
 
     @Test
+    void theListSearchesCodeUrlAndTitle() {
+        String admin = node.adminKey();
+        String marker = "srch" + System.nanoTime();
+        String byUrl = node.create("{\"url\": \"https://example.com/" + marker + "/a\"}");
+        String byTitle = node.create("{\"url\": \"https://example.com/b\", \"title\": \"About " + marker.toUpperCase() + "\"}");
+        String byAlias = node.create("{\"url\": \"https://example.com/c\", \"alias\": \"" + marker + "-alias\"}");
+        node.create("{\"url\": \"https://example.com/unrelated/" + System.nanoTime() + "\"}");
+        var found = node.get("/api/v1/links?q=" + marker, TestNode.bearer(admin)).json().path("items");
+        assertThat(found.findValuesAsText("code")).containsExactly(byAlias, byTitle, byUrl);
+        // Paging works within the search; LIKE's wildcards are plain characters.
+        var first = node.get("/api/v1/links?limit=2&q=" + marker, TestNode.bearer(admin)).json();
+        assertThat(first.path("items").findValuesAsText("code")).containsExactly(byAlias, byTitle);
+        var rest = node.get("/api/v1/links?limit=2&q=" + marker + "&cursor=" + first.path("nextCursor").asText(),
+                TestNode.bearer(admin)).json();
+        assertThat(rest.path("items").findValuesAsText("code")).containsExactly(byUrl);
+        assertThat(rest.path("nextCursor").isNull()).isTrue();
+        assertThat(node.get("/api/v1/links?q=" + marker + "%25", TestNode.bearer(admin)).json().path("items")).isEmpty();
+        assertThat(node.get("/api/v1/links?q=" + marker + "_alias", TestNode.bearer(admin)).json().path("items")).isEmpty();
+        assertThat(node.get("/api/v1/links?q=" + "x".repeat(201), TestNode.bearer(admin)).problem(400)
+                .path("errors").get(0).path("field").asText()).isEqualTo("q");
+    }
+
+    @Test
     void homeAndHealthAnswer() {
         Response home = node.get("/");
         assertThat(home.status()).isEqualTo(200);
-        assertThat(home.body()).contains("curl").contains("http://kurz.test/api/v1/links");
+        assertThat(home.body()).contains("<script type=\"module\" src=\"/static/app.js\"></script>");
+        assertThat(home.header("Content-Security-Policy")).contains("script-src 'self'").doesNotContain("unsafe");
         assertThat(node.get("/static/kurz.css").header("Content-Type")).startsWith("text/css");
         assertThat(node.get("/health/live").json().path("status").asText()).isEqualTo("UP");
         assertThat(node.get("/health/ready").json().path("status").asText()).isEqualTo("UP");
