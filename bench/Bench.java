@@ -72,7 +72,7 @@ public class Bench {
         List<String> flags = List.of(args).subList(1, args.length);
         quick = flags.contains("--quick");
         large = flags.contains("--large");
-        warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(10);
+        warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(20); // the JIT needs ~15 s here
         measured = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         jar = repo.resolve("target/kurz.jar");
         lua = repo.resolve("bench/wrk.lua");
@@ -284,8 +284,8 @@ public class Bench {
             all.put(budget, "off");
         }
         Files.writeString(work.resolve(name + ".port"), String.valueOf(port));
-        // The launcher's flags (./kurz): ZGC, stop on OutOfMemoryError.
-        return start(name, List.of(java(), "-XX:+UseZGC", "-XX:+ExitOnOutOfMemoryError",
+        // The launcher's flags (./kurz): G1 with compact object headers, stop on OutOfMemoryError.
+        return start(name, List.of(java(), "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError",
                 "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve"), all);
     }
 
