@@ -58,7 +58,7 @@ public class Bench {
     }
 
     static Path repo, work, jar, lua;
-    static boolean quick, large;
+    static boolean quick, large, heapOnly;
     static Duration warmUp, measured;
     static final List<Proc> processes = new CopyOnWriteArrayList<>();
     static final List<Run> runs = new ArrayList<>();
@@ -72,6 +72,7 @@ public class Bench {
         List<String> flags = List.of(args).subList(1, args.length);
         quick = flags.contains("--quick");
         large = flags.contains("--large");
+        heapOnly = flags.contains("--heap-only");
         warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(20); // the JIT needs ~15 s here
         measured = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         jar = repo.resolve("target/kurz.jar");
@@ -83,8 +84,10 @@ public class Bench {
         try {
             int hotLinks = quick ? 2_000 : 10_000;
             Path unknown = writeCodes("unknown", randomCodes(10_000));
-            nginx(unknown);
-            sqlite(hotLinks, unknown);
+            if (!heapOnly) {
+                nginx(unknown);
+                sqlite(hotLinks, unknown);
+            }
             postgres(hotLinks, quick ? 20_000 : 1_000_000, unknown);
             if (large) {
                 costGrowth();
@@ -95,7 +98,7 @@ public class Bench {
         String table = table(machine);
         System.out.println();
         System.out.println(table);
-        if (!quick) {
+        if (!quick && !heapOnly) {
             writeIntoDocs(table);
         }
         deleteQuietly(work);
@@ -162,6 +165,11 @@ public class Bench {
         List<String> all = importLinks(base, key, coldLinks, "pg-cold");
         Path cold = writeCodes("pg-cold", all);
         String backend = "PostgreSQL 15 + Redis";
+        if (heapOnly) {
+            stop(kurz);
+            heap(env, all);
+            return;
+        }
         scenarios(backend, kurz, base, key, hot, unknown);
 
         // redirect-cold: L1 holds a tenth of the links; every link was read once before (so Redis
@@ -170,14 +178,18 @@ public class Bench {
         Wrk w = measure(base, "redirect", cold, key);
         record(backend, "redirect-cold (" + count(all.size()) + " links, L1 100,000)", w, kurz, false);
         stop(kurz);
+        heap(env, all);
+    }
 
-        // The heap of 1,000,000 cached links: a node whose L1 holds them all, after a full GC.
+    /** The heap of 1,000,000 cached links: a node whose L1 holds them all, after a full GC. */
+    static void heap(Map<String, String> env, List<String> all) throws Exception {
         Map<String, String> big = new HashMap<>(env);
         big.put("KURZ_CACHE_L1_SIZE", String.valueOf(all.size() + 10_000));
         Proc full = startKurz("kurz-pg-heap", big);
         String fullBase = awaitKurz(full, big);
         long emptyHeap = liveHeapKiB(full.pid());
         walk(fullBase, all);
+        settle(fullBase);
         long heap = liveHeapKiB(full.pid());
         long cached = instances(full.pid(), "dev.kurz.redirect.CachedLink");
         notes.add("Heap with %s links cached in L1 (%s `CachedLink` objects in the heap histogram): %s MiB live "
@@ -482,6 +494,23 @@ public class Bench {
 
     static long childrenRssKiB(long pid) {
         return ProcessHandle.of(pid).map(h -> h.children().mapToLong(c -> rssKiB(c.pid())).sum()).orElse(0L);
+    }
+
+    /**
+     * Waits until the node has written every click it counted (its {@code kurz_click_pending}
+     * gauge is 0): a batch on its way to the database is click data, not what a measurement of
+     * the cache wants to see. At most 2 minutes.
+     */
+    static void settle(String base) throws Exception {
+        waitFor("clicks flushed", Duration.ofMinutes(2), () -> {
+            try {
+                String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                return metrics.lines().anyMatch(l -> l.startsWith("kurz_click_pending ") && l.endsWith(" 0.0"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     /** The heap in use right after a full GC (jcmd GC.run), in KiB. */

@@ -76,6 +76,18 @@ public final class Jdbc {
         return run(ANY_TRANSIENT, () -> transaction(pool, work));
     }
 
+    /**
+     * Runs one write statement in auto-commit mode (its own transaction, no BEGIN/COMMIT round
+     * trips). Retried only when the database rolled it back itself, as {@link #inTransaction}.
+     */
+    public static <T> T inAutoCommit(DataSource pool, SqlWork<T> statement) {
+        return run(ROLLED_BACK, () -> {
+            try (Connection c = pool.getConnection()) {
+                return statement.apply(c);
+            }
+        });
+    }
+
     /** Runs reads on a connection in auto-commit mode, retried on transient failures. */
     public static <T> T withConnection(DataSource pool, SqlWork<T> work) {
         return run(ANY_TRANSIENT, () -> {

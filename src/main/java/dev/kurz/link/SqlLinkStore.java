@@ -65,7 +65,7 @@ public final class SqlLinkStore implements LinkStore {
 
     @Override
     public Optional<Link> insert(NewLink l) {
-        return db.inSharedTransaction(c -> {
+        return db.writeOne(c -> {
             try (var ps = c.prepareStatement("INSERT INTO links (code, url, dedup_key, owner_key_id, title, "
                     + "created_at, updated_at, expires_at, max_clicks, redirect_status, disabled, password_hash, clicks) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)) {
