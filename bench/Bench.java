@@ -192,6 +192,10 @@ public class Bench {
         settle(fullBase);
         long heap = liveHeapKiB(full.pid());
         long cached = instances(full.pid(), "dev.kurz.redirect.CachedLink");
+        if (heapOnly) { // where the heap goes, for a closer look
+            output(List.of(jcmd(), String.valueOf(full.pid()), "GC.class_histogram")).lines().limit(20)
+                    .forEach(System.out::println);
+        }
         notes.add("Heap with %s links cached in L1 (%s `CachedLink` objects in the heap histogram): %s MiB live "
                 .formatted(count(all.size()), count(cached), mib(heap))
                 + "after a full GC, against %s MiB for the same node before the walk; %s bytes per cached link."
@@ -497,20 +501,38 @@ public class Bench {
     }
 
     /**
-     * Waits until the node has written every click it counted (its {@code kurz_click_pending}
-     * gauge is 0): a batch on its way to the database is click data, not what a measurement of
-     * the cache wants to see. At most 2 minutes.
+     * Waits until the node has written every click it counted: its {@code kurz_click_pending}
+     * gauge is 0 and no batch is on its way (the flush counter stands still over 2 s). A batch in
+     * flight is click data, not what a measurement of the cache wants to see. At most 2 minutes.
      */
     static void settle(String base) throws Exception {
+        String[] last = {""};
         waitFor("clicks flushed", Duration.ofMinutes(2), () -> {
-            try {
-                String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                return metrics.lines().anyMatch(l -> l.startsWith("kurz_click_pending ") && l.endsWith(" 0.0"));
-            } catch (Exception e) {
-                return false;
+            String now = clickState(base);
+            boolean idle = now.startsWith("0.0 ") && now.equals(last[0]);
+            last[0] = now;
+            if (!idle) {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
+            return idle;
         });
+    }
+
+    /** "pending batches" from the node's /metrics. */
+    static String clickState(String base) {
+        try {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            String pending = metrics.lines().filter(l -> l.startsWith("kurz_click_pending ")).findFirst().orElse("? ?").split(" ")[1];
+            String batches = metrics.lines().filter(l -> l.startsWith("kurz_click_flush_batches_total ")).findFirst().orElse("? ?").split(" ")[1];
+            return pending + " " + batches;
+        } catch (Exception e) {
+            return "";
+        }
     }
 
     /** The heap in use right after a full GC (jcmd GC.run), in KiB. */
