@@ -29,6 +29,7 @@ public final class UrlPolicy {
     // scheme "://" authority rest; the authority ends at the first '/', '?' or '#'.
     private static final Pattern SHAPE = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(.*)", Pattern.DOTALL);
     private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
+    private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
 
     private final int maxLength;
     private final Set<String> schemes;
@@ -203,7 +204,7 @@ public final class UrlPolicy {
     /** localhost, 127.x.x.x and [::1] all reach this machine: compare them as one host. */
     private static String loopbackAsOne(String host) {
         boolean loopback = host.equals("localhost") || host.endsWith(".localhost") || host.equals("[::1]")
-                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+                || (host.startsWith("127.") && LOOPBACK_V4.matcher(host).matches());
         return loopback ? "localhost" : host;
     }
 
