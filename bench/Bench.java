@@ -501,38 +501,42 @@ public class Bench {
     }
 
     /**
-     * Waits until the node has written every click it counted: its {@code kurz_click_pending}
-     * gauge is 0 and no batch is on its way (the flush counter stands still over 2 s). A batch in
-     * flight is click data, not what a measurement of the cache wants to see. At most 2 minutes.
+     * Waits until the node has written every click it counted: twice in a row, 2 s apart, its
+     * {@code kurz_click_pending} gauge is 0 and its last flush ended less than 1.5 s ago (a batch
+     * still being written makes that lag grow). A batch in flight is click data, not what a
+     * measurement of the cache wants to see. At most 3 minutes.
      */
     static void settle(String base) throws Exception {
-        String[] last = {""};
-        waitFor("clicks flushed", Duration.ofMinutes(2), () -> {
-            String now = clickState(base);
-            boolean idle = now.startsWith("0.0 ") && now.equals(last[0]);
-            last[0] = now;
-            if (!idle) {
-                try {
-                    Thread.sleep(2_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+        int[] idleSamples = {0};
+        waitFor("clicks flushed", Duration.ofMinutes(3), () -> {
+            idleSamples[0] = clicksIdle(base) ? idleSamples[0] + 1 : 0;
+            if (idleSamples[0] >= 2) {
+                return true;
             }
-            return idle;
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
         });
     }
 
-    /** "pending batches" from the node's /metrics. */
-    static String clickState(String base) {
+    static boolean clicksIdle(String base) {
         try {
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            String pending = metrics.lines().filter(l -> l.startsWith("kurz_click_pending ")).findFirst().orElse("? ?").split(" ")[1];
-            String batches = metrics.lines().filter(l -> l.startsWith("kurz_click_flush_batches_total ")).findFirst().orElse("? ?").split(" ")[1];
-            return pending + " " + batches;
+            double pending = gauge(metrics, "kurz_click_pending");
+            double lag = gauge(metrics, "kurz_click_flush_lag_seconds");
+            return pending == 0 && lag < 1.5;
         } catch (Exception e) {
-            return "";
+            return false;
         }
+    }
+
+    static double gauge(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(Double.NaN);
     }
 
     /** The heap in use right after a full GC (jcmd GC.run), in KiB. */
