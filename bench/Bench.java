@@ -46,7 +46,7 @@ public class Bench {
 
     /** One measured wrk run. Latencies in microseconds; memory in KiB. */
     record Run(String backend, String scenario, double rps, long p50, long p99, long p999, long errors,
-               long rssKiB, long heapKiB, String note) {}
+               long rssKiB, long heapKiB) {}
 
     /** What wrk's done() printed. */
     record Wrk(long requests, double seconds, long socketErrors, long statusErrors, long p50, long p99, long p999) {}
@@ -130,9 +130,8 @@ public class Bench {
         waitFor("nginx answering", Duration.ofSeconds(10), () -> status(URI.create(base + "/abc")) == 302);
         Wrk w = measure(base, "redirect", codes, "-");
         nginxRps = w.requests() / w.seconds();
-        runs.add(new Run("nginx " + nginxVersion(), "redirect (`return 302`)", nginxRps, w.p50(), w.p99(), w.p999(),
-                w.socketErrors() + w.statusErrors(), rssKiB(nginx.pid()) + childrenRssKiB(nginx.pid()), -1,
-                CORES + " workers"));
+        runs.add(new Run("nginx " + nginxVersion(), "redirect (`return 302`, " + CORES + " workers)", nginxRps, w.p50(), w.p99(), w.p999(),
+                w.socketErrors() + w.statusErrors(), rssKiB(nginx.pid()) + childrenRssKiB(nginx.pid()), -1));
         stop(nginx);
     }
 
@@ -282,7 +281,7 @@ public class Bench {
         long errors = w.socketErrors() + (notFoundExpected ? 0 : w.statusErrors());
         long rss = rssKiB(kurz.pid());
         long heap = liveHeapKiB(kurz.pid());
-        runs.add(new Run(backend, scenario, w.requests() / w.seconds(), w.p50(), w.p99(), w.p999(), errors, rss, heap, ""));
+        runs.add(new Run(backend, scenario, w.requests() / w.seconds(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s  p50 %s  p99 %s  p99.9 %s  errors %d%n",
                 backend, scenario, w.requests() / w.seconds(), latency(w.p50()), latency(w.p99()), latency(w.p999()), errors);
     }
