@@ -120,6 +120,7 @@ public final class App implements AutoCloseable {
 
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(cores)
+                .setPreferNativeTransport(true)
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
         Router router = Router.router(vertx);
         health.mount(router);
@@ -149,7 +150,8 @@ public final class App implements AutoCloseable {
                         router.handle(request);
                     }
                 });
-        log.info("kurz {} serving on port {} with {}{}", version(), server.port(), db.description(),
+        log.info("kurz {} serving on port {} ({} transport) with {}{}", version(), server.port(),
+                vertx.isNativeTransportEnabled() ? "epoll" : "NIO", db.description(),
                 redis == null ? ", no Redis" : ", " + redis.description());
         if (!apiKeys.hasActiveAdmin()) {
             log.info("No admin API key exists yet. Create the first one (it is shown once) with: "
