@@ -7,7 +7,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -165,7 +164,7 @@ public final class ClickFlusher implements AutoCloseable {
         });
         Map<HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
         Map<DimKey, long[]> dims = new HashMap<>();
-        Map<Long, Long> humanPerLink = new TreeMap<>();
+        Map<Long, Long> humanPerLink = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             ClickRecorder.Click click = keys.get(i);
             long n = counts.get(i);
@@ -188,19 +187,15 @@ public final class ClickFlusher implements AutoCloseable {
         List<OrphanVisits> orphans = new ArrayList<>();
         recorder.orphans.drain((key, n) -> orphans.add(new OrphanVisits(key.day(), key.code(), n)));
 
-        // Sorted: two nodes flushing at once then lock rows in the same order and cannot deadlock.
-        List<HourlyClicks> hourRows = hourly.entrySet().stream()
-                .map(e -> new HourlyClicks(e.getKey().linkId, e.getKey().hour, e.getValue()[0], e.getValue()[1]))
-                .sorted(Comparator.comparingLong(HourlyClicks::linkId).thenComparingLong(HourlyClicks::hour))
-                .toList();
-        List<DimClicks> dimRows = dims.entrySet().stream()
-                .map(e -> new DimClicks(e.getKey().linkId, e.getKey().day, e.getKey().dim, e.getKey().value,
-                        e.getValue()[0]))
-                .sorted(Comparator.comparingLong(DimClicks::linkId).thenComparingLong(DimClicks::day)
-                        .thenComparing(d -> d.dim().column()).thenComparing(DimClicks::value))
-                .toList();
+        // In no particular order: the store locks the links in id order first (see SqlClickStore).
+        // Orphan rows have no link to lock, so they are sorted: two nodes then take them in the
+        // same order and cannot deadlock.
+        var hourRows = new ArrayList<HourlyClicks>(hourly.size());
+        hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId, k.hour, v[0], v[1])));
+        var dimRows = new ArrayList<DimClicks>(dims.size());
+        dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId, k.day, k.dim, k.value, v[0])));
         orphans.sort(Comparator.comparingLong(OrphanVisits::day).thenComparing(OrphanVisits::code));
-        return new ClickBatch(node, ++seq, clock.millis(), hourRows, dimRows, List.copyOf(orphans), humanPerLink);
+        return new ClickBatch(node, ++seq, clock.millis(), hourRows, dimRows, orphans, humanPerLink);
     }
 
     private record HourKey(long linkId, int hour) {}

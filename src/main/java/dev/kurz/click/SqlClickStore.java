@@ -3,15 +3,18 @@ package dev.kurz.click;
 import static dev.kurz.db.Jdbc.withConnection;
 
 import dev.kurz.db.Database;
+import dev.kurz.db.Database.Dialect;
 import dev.kurz.db.Jdbc;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.StringJoiner;
 
 /**
  * {@link ClickStore} over JDBC; the same SQL runs on SQLite and PostgreSQL (upserts, window
@@ -29,9 +32,25 @@ public final class SqlClickStore implements ClickStore {
     private static final long LEDGER_KEEP_MS = 30L * 24 * 3_600_000;
 
     private final Database db;
+    private final boolean postgres;
+    private final String upsertHourly;
+    private final String upsertDims;
+    private final String upsertOrphans;
+    private final String addTotals;
 
     public SqlClickStore(Database db) {
         this.db = db;
+        this.postgres = db.dialect() == Dialect.POSTGRESQL;
+        this.upsertHourly = "INSERT INTO click_counts (link_id, hour, clicks, bots) " + rowsOf(HOURLY_TYPES)
+                + " ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_counts.clicks + excluded.clicks, "
+                + "bots = click_counts.bots + excluded.bots";
+        this.upsertDims = "INSERT INTO click_dims (link_id, day, dim, value, clicks) " + rowsOf(DIM_TYPES)
+                + " ON CONFLICT (link_id, day, dim, value) DO UPDATE SET clicks = click_dims.clicks + excluded.clicks";
+        this.upsertOrphans = "INSERT INTO orphan_visits (day, code, visits) " + rowsOf(ORPHAN_TYPES)
+                + " ON CONFLICT (day, code) DO UPDATE SET visits = orphan_visits.visits + excluded.visits";
+        this.addTotals = postgres
+                ? "UPDATE links SET clicks = links.clicks + u.n FROM " + unnest(TOTAL_TYPES) + " AS u(n, id) WHERE links.id = u.id"
+                : "UPDATE links SET clicks = clicks + ? WHERE id = ?";
     }
 
     @Override
@@ -43,56 +62,146 @@ public final class SqlClickStore implements ClickStore {
             if (!enterInLedger(c, batch)) {
                 return false;
             }
-            // The WHERE EXISTS drops counts of a link deleted since the click (no orphan rows).
-            try (var ps = c.prepareStatement("INSERT INTO click_counts (link_id, hour, clicks, bots) "
-                    + "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM links WHERE id = ?) "
-                    + "ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_counts.clicks + excluded.clicks, "
-                    + "bots = click_counts.bots + excluded.bots")) {
-                for (HourlyClicks h : batch.hourly()) {
-                    ps.setLong(1, h.linkId());
-                    ps.setLong(2, h.hour());
-                    ps.setLong(3, h.clicks());
-                    ps.setLong(4, h.bots());
-                    ps.setLong(5, h.linkId());
-                    ps.addBatch();
+            // Counts of a link deleted since the click are dropped (no orphan rows): one look-up
+            // per link here rather than one per row written.
+            long[] live = liveLinks(c, batch);
+            var hourly = new Columns(HOURLY_TYPES);
+            for (HourlyClicks h : batch.hourly()) {
+                if (isLive(live, h.linkId())) {
+                    hourly.add(h.linkId(), h.hour(), h.clicks(), h.bots());
                 }
-                executeBatch(ps, batch.hourly().size());
             }
-            try (var ps = c.prepareStatement("INSERT INTO click_dims (link_id, day, dim, value, clicks) "
-                    + "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM links WHERE id = ?) "
-                    + "ON CONFLICT (link_id, day, dim, value) "
-                    + "DO UPDATE SET clicks = click_dims.clicks + excluded.clicks")) {
-                for (DimClicks d : batch.dims()) {
-                    ps.setLong(1, d.linkId());
-                    ps.setLong(2, d.day());
-                    ps.setString(3, d.dim().column());
-                    ps.setString(4, d.value());
-                    ps.setLong(5, d.clicks());
-                    ps.setLong(6, d.linkId());
-                    ps.addBatch();
+            write(c, upsertHourly, hourly);
+            var dims = new Columns(DIM_TYPES);
+            for (DimClicks d : batch.dims()) {
+                if (isLive(live, d.linkId())) {
+                    dims.add(d.linkId(), d.day(), d.dim().column(), d.value(), d.clicks());
                 }
-                executeBatch(ps, batch.dims().size());
             }
-            try (var ps = c.prepareStatement("INSERT INTO orphan_visits (day, code, visits) VALUES (?, ?, ?) "
-                    + "ON CONFLICT (day, code) DO UPDATE SET visits = orphan_visits.visits + excluded.visits")) {
-                for (OrphanVisits o : batch.orphans()) {
-                    ps.setLong(1, o.day());
-                    ps.setString(2, o.code());
-                    ps.setLong(3, o.visits());
-                    ps.addBatch();
+            write(c, upsertDims, dims);
+            var orphans = new Columns(ORPHAN_TYPES);
+            for (OrphanVisits o : batch.orphans()) { // sorted: no link lock orders these rows
+                orphans.add(o.day(), o.code(), o.visits());
+            }
+            write(c, upsertOrphans, orphans);
+            var totals = new Columns(TOTAL_TYPES);
+            for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) {
+                if (isLive(live, e.getKey())) {
+                    totals.add(e.getValue(), e.getKey());
                 }
-                executeBatch(ps, batch.orphans().size());
             }
-            try (var ps = c.prepareStatement("UPDATE links SET clicks = clicks + ? WHERE id = ?")) {
-                for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) { // sorted by link id
-                    ps.setLong(1, e.getValue());
-                    ps.setLong(2, e.getKey());
-                    ps.addBatch();
-                }
-                executeBatch(ps, batch.humanPerLink().size());
-            }
+            write(c, addTotals, totals);
             return true;
         });
+    }
+
+    /**
+     * The batch's links that still exist, sorted. On PostgreSQL they are also locked, in id order,
+     * until the commit: a delete of one of them waits for this batch and then removes its rows
+     * too, and two nodes flushing the same links queue on the first one they share instead of
+     * deadlocking on roll-up rows taken in different orders (so the rows need no sorting).
+     */
+    private long[] liveLinks(Connection c, ClickBatch batch) throws SQLException {
+        long[] ids = batch.hourly().stream().mapToLong(HourlyClicks::linkId).distinct().sorted().toArray();
+        var live = new long[ids.length];
+        int n = 0;
+        if (ids.length == 0) {
+            return live;
+        }
+        if (postgres) {
+            try (var ps = c.prepareStatement("SELECT id FROM links WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE")) {
+                ps.setArray(1, c.createArrayOf("bigint", Arrays.stream(ids).boxed().toArray()));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        live[n++] = rs.getLong(1);
+                    }
+                }
+            }
+        } else { // SQLite has one writer at a time: nothing deletes a link before this commits
+            try (var ps = c.prepareStatement("SELECT 1 FROM links WHERE id = ?")) {
+                for (long id : ids) {
+                    ps.setLong(1, id);
+                    try (var rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            live[n++] = id;
+                        }
+                    }
+                }
+            }
+        }
+        return Arrays.copyOf(live, n);
+    }
+
+    private static boolean isLive(long[] live, long linkId) {
+        return Arrays.binarySearch(live, linkId) >= 0;
+    }
+
+    /**
+     * The rows of one statement, column by column. SQLite runs the statement once per row (a JDBC
+     * batch, in process). PostgreSQL gets each column as one array and reads the rows with
+     * {@code unnest}: one execution for the whole batch, where a JDBC batch would be one
+     * execution per row and each of those costs the server more than the upsert itself.
+     */
+    private static final class Columns {
+        final String[] types;
+        final List<List<Object>> values = new ArrayList<>();
+
+        Columns(String... types) {
+            this.types = types;
+            for (int i = 0; i < types.length; i++) {
+                values.add(new ArrayList<>());
+            }
+        }
+
+        void add(Object... row) {
+            for (int i = 0; i < row.length; i++) {
+                values.get(i).add(row[i]);
+            }
+        }
+
+        int rows() {
+            return values.getFirst().size();
+        }
+    }
+
+    private static final String[] HOURLY_TYPES = {"bigint", "bigint", "bigint", "bigint"};
+    private static final String[] DIM_TYPES = {"bigint", "bigint", "text", "text", "bigint"};
+    private static final String[] ORPHAN_TYPES = {"bigint", "text", "bigint"};
+    private static final String[] TOTAL_TYPES = {"bigint", "bigint"};
+
+    /** Where the rows come from: {@code VALUES (?, ?)} on SQLite, {@code SELECT * FROM unnest(?::bigint[], ...)}. */
+    private String rowsOf(String[] types) {
+        return postgres ? "SELECT * FROM " + unnest(types) : "VALUES (" + "?, ".repeat(types.length - 1) + "?)";
+    }
+
+    private static String unnest(String[] types) {
+        var args = new StringJoiner(", ", "unnest(", ")");
+        for (String type : types) {
+            args.add("?::" + type + "[]");
+        }
+        return args.toString();
+    }
+
+    private void write(Connection c, String sql, Columns rows) throws SQLException {
+        if (rows.rows() == 0) {
+            return;
+        }
+        try (var ps = c.prepareStatement(sql)) {
+            if (postgres) {
+                for (int i = 0; i < rows.types.length; i++) {
+                    ps.setArray(i + 1, c.createArrayOf(rows.types[i], rows.values.get(i).toArray()));
+                }
+                ps.executeUpdate();
+                return;
+            }
+            for (int r = 0; r < rows.rows(); r++) {
+                for (int i = 0; i < rows.types.length; i++) {
+                    ps.setObject(i + 1, rows.values.get(i).get(r));
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /**
@@ -122,12 +231,6 @@ public final class SqlClickStore implements ClickStore {
             }
         }
         return true;
-    }
-
-    private static void executeBatch(PreparedStatement ps, int rows) throws SQLException {
-        if (rows > 0) {
-            ps.executeBatch();
-        }
     }
 
     @Override

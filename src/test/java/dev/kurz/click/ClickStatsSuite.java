@@ -349,6 +349,24 @@ abstract class ClickStatsSuite {
         node.get("/api/v1/links/" + code + "/stats").problem(404);
     }
 
+    @Test
+    void clicksStillInMemoryWhenTheirLinkIsDeletedAreDropped() {
+        TestNode node = start(Map.of());
+        String gone = node.create("""
+                {"url": "https://example.com/deleted-before-the-flush"}""");
+        String kept = node.create("""
+                {"url": "https://example.com/kept"}""");
+        click(node, gone, CHROME, "https://a.example/", "DE");
+        click(node, kept, CHROME, "https://a.example/", "DE");
+        assertThat(node.delete("/api/v1/links/" + gone).status()).isEqualTo(204);
+        node.flushClicks();
+        assertThat(node.count("SELECT count(*) FROM click_counts")).as("only the kept link's hour").isEqualTo(1);
+        assertThat(node.count("SELECT count(*) FROM click_dims")).isEqualTo(5);
+        assertThat(node.count("SELECT count(*) FROM click_counts c LEFT JOIN links l ON l.id = c.link_id "
+                + "WHERE l.id IS NULL")).isZero();
+        assertThat(node.count("SELECT clicks FROM links")).isEqualTo(1);
+    }
+
     private static int click(TestNode node, String code, String ua, String referer, String country) {
         var headers = new ArrayList<String>(List.of("User-Agent", ua));
         if (referer != null) {

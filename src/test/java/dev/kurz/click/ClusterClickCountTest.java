@@ -49,6 +49,8 @@ class ClusterClickCountTest {
             assertThat(ClickTables.storedDims(any)).isEqualTo(expected.dims);
             assertThat(any.count("SELECT count(*) FROM click_batches")).as("one ledger row per node").isEqualTo(3);
             for (TestNode node : nodes) {
+                assertThat(node.get("/metrics").body()).as("no flush failed (a deadlock would be retried, unseen)")
+                        .contains("kurz_click_flush_failures_total 0.0");
                 JsonNode stats = node.get("/api/v1/links/" + codes.getFirst() + "/stats").json();
                 assertThat(stats.path("totals").path("human").asLong()).isEqualTo(expected.human.get(codes.getFirst()));
                 assertThat(stats.path("totals").path("bot").asLong()).isEqualTo(expected.bot.get(codes.getFirst()));
