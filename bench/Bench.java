@@ -45,11 +45,18 @@ public class Bench {
     static final int CORES = Runtime.getRuntime().availableProcessors();
 
     /** One measured wrk run. Latencies in microseconds; memory in KiB. */
-    record Run(String backend, String scenario, double rps, long p50, long p99, long p999, long errors,
-               long rssKiB, long heapKiB) {}
+    record Run(String backend, String scenario, double rps, double nginxRps, long p50, long p99, long p999,
+               long errors, long rssKiB, long heapKiB) {}
 
     /** What wrk's done() printed. */
-    record Wrk(long requests, double seconds, long socketErrors, long statusErrors, long p50, long p99, long p999) {}
+    record Wrk(long requests, double seconds, long socketErrors, long statusErrors, long p50, long p99, long p999) {
+        double rps() {
+            return requests / seconds;
+        }
+    }
+
+    /** A measured run of kurz and nginx's req/s around it (the mean of the runs just before and after). */
+    record Measured(Wrk wrk, double nginxRps) {}
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -63,7 +70,8 @@ public class Bench {
     static final List<Proc> processes = new CopyOnWriteArrayList<>();
     static final List<Run> runs = new ArrayList<>();
     static final List<String> notes = new ArrayList<>();
-    static double nginxRps;
+    static String nginxBase;
+    static Path nginxCodes;
     static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -128,11 +136,14 @@ public class Bench {
                 work.resolve("nginx-error.log").toString()), Map.of());
         String base = "http://127.0.0.1:" + port;
         waitFor("nginx answering", Duration.ofSeconds(10), () -> status(URI.create(base + "/abc")) == 302);
-        Wrk w = measure(base, "redirect", codes, "-");
-        nginxRps = w.requests() / w.seconds();
-        runs.add(new Run("nginx " + nginxVersion(), "redirect (`return 302`, " + CORES + " workers)", nginxRps, w.p50(), w.p99(), w.p999(),
-                w.socketErrors() + w.statusErrors(), rssKiB(nginx.pid()) + childrenRssKiB(nginx.pid()), -1));
-        stop(nginx);
+        wrk(base, "redirect", codes, "-", warmUp);
+        Wrk w = wrk(base, "redirect", codes, "-", measured);
+        runs.add(new Run("nginx " + nginxVersion(), "redirect (`return 302`, " + CORES + " workers)", w.rps(), w.rps(),
+                w.p50(), w.p99(), w.p999(), w.socketErrors() + w.statusErrors(),
+                rssKiB(nginx.pid()) + childrenRssKiB(nginx.pid()), -1));
+        // nginx stays up, idle, as the reference measured around every kurz run (see measure).
+        nginxBase = base;
+        nginxCodes = codes;
     }
 
     static void sqlite(int hotLinks, Path unknown) throws Exception {
@@ -174,8 +185,8 @@ public class Bench {
         // redirect-cold: L1 holds a tenth of the links; every link was read once before (so Redis
         // holds them all: the steady state of a cluster), then codes are drawn uniformly.
         walk(base, all);
-        Wrk w = measure(base, "redirect", cold, key);
-        record(backend, "redirect-cold (" + count(all.size()) + " links, L1 100,000)", w, kurz, false);
+        record(backend, "redirect-cold (" + count(all.size()) + " links, L1 100,000)", measure(base, "redirect", cold, key),
+                kurz, false);
         stop(kurz);
         heap(env, all);
     }
@@ -228,10 +239,10 @@ public class Bench {
             List<String> codes = importLinks(base, key, links, "growth-" + links);
             walk(base, codes);
             Path file = writeCodes("growth-" + links, codes);
-            Wrk w = measure(base, "redirect", file, key);
+            Measured m = measure(base, "redirect", file, key);
             String scenario = "redirect-cold (%s links, L1 %s)".formatted(count(links), count(links / 10));
-            record("PostgreSQL 15 + Redis", scenario, w, kurz, false);
-            double rps = w.requests() / w.seconds();
+            record("PostgreSQL 15 + Redis", scenario, m, kurz, false);
+            double rps = m.wrk().rps();
             if (small == 0) {
                 small = rps;
             } else {
@@ -252,10 +263,19 @@ public class Bench {
 
     // ---------------------------------------------------------------- wrk
 
-    /** A warm-up run, then the measured run; both bounded by time. */
-    static Wrk measure(String base, String mode, Path codes, String key) throws Exception {
+    /**
+     * A warm-up run, then the measured run, bracketed by two shorter runs of the idle nginx: the
+     * reference for this row is their mean. This machine's speed drifts by 10-20% over minutes
+     * (nginx alone measured 55k and 69k req/s a minute apart), so a reference taken once at the
+     * start would make the ratio as much luck as measurement. All runs are bounded by time.
+     */
+    static Measured measure(String base, String mode, Path codes, String key) throws Exception {
         wrk(base, mode, codes, key, warmUp);
-        return wrk(base, mode, codes, key, measured);
+        Duration reference = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
+        double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
+        Wrk w = wrk(base, mode, codes, key, measured);
+        double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
+        return new Measured(w, (before + after) / 2);
     }
 
     static Wrk wrk(String base, String mode, Path codes, String key, Duration d) throws Exception {
@@ -277,13 +297,15 @@ public class Bench {
     }
 
     /** Records a run with the node's memory right after it; 404 answers are that scenario's point. */
-    static void record(String backend, String scenario, Wrk w, Proc kurz, boolean notFoundExpected) throws Exception {
+    static void record(String backend, String scenario, Measured m, Proc kurz, boolean notFoundExpected) throws Exception {
+        Wrk w = m.wrk();
         long errors = w.socketErrors() + (notFoundExpected ? 0 : w.statusErrors());
         long rss = rssKiB(kurz.pid());
         long heap = liveHeapKiB(kurz.pid());
-        runs.add(new Run(backend, scenario, w.requests() / w.seconds(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
-        System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s  p50 %s  p99 %s  p99.9 %s  errors %d%n",
-                backend, scenario, w.requests() / w.seconds(), latency(w.p50()), latency(w.p99()), latency(w.p999()), errors);
+        runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
+        System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d%n",
+                backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
+                errors);
     }
 
     // ---------------------------------------------------------------- kurz through its API
@@ -426,26 +448,35 @@ public class Bench {
         return new String(out);
     }
 
-    /** GETs every code once (64 at a time), so each link passes through the caches. */
+    /**
+     * GETs every code once, so each link passes through the caches: wrk's walk mode (64
+     * connections), stopped once each of its threads has written the marker that says all of
+     * its share was answered. About 20 times faster than the JDK's HttpClient, which made a
+     * walk of 1,000,000 links take minutes.
+     */
     static void walk(String base, List<String> codes) throws Exception {
         long t0 = System.nanoTime();
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong wrong = new AtomicLong();
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int t = 0; t < 64; t++) {
-                pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < codes.size(); i = next.getAndIncrement()) {
-                        var r = http.send(HttpRequest.newBuilder(URI.create(base + "/" + codes.get(i))).build(),
-                                HttpResponse.BodyHandlers.discarding());
-                        if (r.statusCode() != 302) {
-                            wrong.incrementAndGet();
-                        }
-                    }
-                    return null;
-                });
+        Path file = writeCodes("walk", codes);
+        String marker = work.resolve("walk-" + System.nanoTime()).toString();
+        var cmd = List.of("wrk", "-t2", "-c64", "-d3600s", "--timeout", "10s", "-s", lua.toString(), base, "--",
+                "walk", file.toString(), "-", "walk", "2", marker);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("walk-wrk.log").toFile())
+                .start();
+        try {
+            List<Path> markers = List.of(Path.of(marker + ".0"), Path.of(marker + ".1"));
+            waitFor("walk of " + count(codes.size()) + " links", Duration.ofMinutes(50), () -> {
+                check(p.isAlive(), "wrk's walk ended early: " + tail(work.resolve("walk-wrk.log")));
+                return markers.stream().allMatch(Files::exists);
+            });
+            long wrong = 0;
+            for (Path m : markers) {
+                wrong += Long.parseLong(Files.readString(m).strip());
             }
+            check(wrong == 0, wrong + " of the walk's redirects did not answer 302");
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
         }
-        check(wrong.get() == 0, wrong.get() + " of the walk's redirects did not answer 302");
         System.out.printf(Locale.ROOT, "walked %,d links in %.1f s%n", codes.size(), (System.nanoTime() - t0) / 1e9);
     }
 
@@ -584,13 +615,14 @@ public class Bench {
         var sb = new StringBuilder();
         sb.append("Machine: ").append(machine).append(".\n");
         sb.append("wrk -t2 -c64 on the same cores; ").append(warmUp.toSeconds()).append(" s warm-up, then ")
-                .append(measured.toSeconds()).append(" s measured per row. Memory: RSS and live heap (after a full GC) ")
-                .append("of the server right after the row's run.\n\n");
+                .append(measured.toSeconds()).append(" s measured per row. × nginx: against nginx measured for ")
+                .append(quick ? 2 : 10).append(" s just before and just after the row's run (the mean of the two). ")
+                .append("Memory: RSS and live heap (after a full GC) of the server right after the row's run.\n\n");
         sb.append("| server | scenario | req/s | × nginx | p50 | p99 | p99.9 | errors | RSS | heap |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Run r : runs) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.2f | %s | %s | %s | %d | %s | %s |%n", r.backend(),
-                    r.scenario(), r.rps(), r.rps() / nginxRps, latency(r.p50()), latency(r.p99()), latency(r.p999()),
+                    r.scenario(), r.rps(), r.rps() / r.nginxRps(), latency(r.p50()), latency(r.p99()), latency(r.p999()),
                     r.errors(), r.rssKiB() < 0 ? "—" : mib(r.rssKiB()) + " MiB",
                     r.heapKiB() < 0 ? "—" : mib(r.heapKiB()) + " MiB"));
         }
