@@ -117,14 +117,10 @@ public final class RedisL2Cache implements L2Cache {
 
     @Override
     public void announce(String code) {
-        try {
-            redis.call(c -> c.base().publish(channel, code)).get(timeoutMillis + 50, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            // Only a negative L1 entry elsewhere can be stale; it expires within KURZ_CACHE_NEGATIVE_TTL.
-        }
+        // Sent, not awaited: waiting would hold the create's thread for a round trip and promise
+        // nothing more, since the other nodes hear of it when they read the channel anyway. Lost,
+        // it leaves only a negative L1 entry elsewhere stale, for KURZ_CACHE_NEGATIVE_TTL at most.
+        redis.call(c -> c.base().publish(channel, code));
     }
 
     @Override
