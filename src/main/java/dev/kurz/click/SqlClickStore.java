@@ -17,8 +17,9 @@ import java.util.OptionalLong;
 import java.util.StringJoiner;
 
 /**
- * {@link ClickStore} over JDBC; the same SQL runs on SQLite and PostgreSQL (upserts, window
- * functions, integer division).
+ * {@link ClickStore} over JDBC; the reads run the same SQL on SQLite and PostgreSQL (window
+ * functions, integer division), and the writes differ only in where their rows come from: a JDBC
+ * batch over {@code VALUES} on SQLite, arrays read by {@code unnest} on PostgreSQL.
  *
  * <p>Writes go to the primary; statistics read from the reader pool (a replica when configured,
  * where they may lag by the replication delay). The roll-up tables are keyed so that every read
