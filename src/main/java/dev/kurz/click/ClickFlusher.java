@@ -3,7 +3,6 @@ package dev.kurz.click;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,24 +16,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the recorder's counts to the {@link ClickStore} every interval and once more on close.
+ * Persists the recorder's counts: journals them every flush interval, folds the journal into the
+ * roll-ups every fold interval, and does both once more on close.
  *
  * <p>Each flush drains the recorder's counters, classifies each distinct user agent (on this
  * thread, through the {@link UserAgents} cache, never on an event loop), rolls the clicks up into
- * hourly totals, daily dimension counts and orphan visits, and commits them as one
- * {@link ClickBatch} in one transaction. Only after the commit are the per-link unflushed counters
- * lowered (under the recorder's write lock, see {@link ClickRecorder}).
+ * hourly totals, daily dimension counts and orphan visits, and appends them as one
+ * {@link ClickBatch}, one {@code click_journal} row, in one transaction: once that commits the
+ * clicks are durable. Every fold interval ({@code KURZ_CLICK_FOLD_MS}, 10 s by default) one
+ * transaction adds this node's journaled batches to the roll-ups and deletes them. A link clicked
+ * every second then costs its roll-up rows one write per fold instead of one per second (the
+ * roll-ups were 13% of the machine under {@code redirect-hot}, see docs/BENCHMARKS.md), and the
+ * statistics trail by up to one fold interval. A link's total ({@code clicks}) stays exact: this
+ * node's per-link unflushed counters are lowered only once a fold has put the clicks into
+ * {@code links.clicks} (under the recorder's write lock, see {@link ClickRecorder}).
  *
- * <p>Retries without double counting: if the commit fails, the batch is kept as it is and retried
- * first at the next flush, under the same ledger id. If the failed transaction changed nothing,
- * the retry applies it; if it did commit and only the answer was lost, the ledger says so and the
- * retry applies nothing. New clicks meanwhile go to the next batch. The held batch counts against
- * {@code KURZ_CLICK_MAX_PENDING} (see {@link ClickRecorder}); when the bound drops clicks, this
- * thread logs it (once when it starts, then at most once a minute), never the redirect path.
+ * <p>A node that dies leaves journal rows behind; any node folds rows older than three fold
+ * intervals along with its own, so they reach the roll-ups within about four. The store makes sure
+ * two nodes never fold one row twice; if a live but stalled node's rows are taken that way, its
+ * link totals read high (its unflushed counters still hold them) until its next fold.
  *
- * <p>Failure bound: a process killed without shutdown loses the clicks of at most one interval
- * (plus the batch being committed, if the kill lands mid-commit). A graceful close loses none,
- * unless the database is unreachable then too.
+ * <p>Retries without double counting: if a journal commit fails, the batch is kept as it is and
+ * retried first at the next flush, under the same ledger id. If the failed transaction changed
+ * nothing, the retry applies it; if it did commit and only the answer was lost, the ledger says
+ * so and the retry applies nothing. New clicks meanwhile go to the next batch. The held batch
+ * counts against {@code KURZ_CLICK_MAX_PENDING} (see {@link ClickRecorder}); when the bound drops
+ * clicks, this thread logs it (once when it starts, then at most once a minute), never the
+ * redirect path. A failed fold changes nothing and is tried again at the next flush.
+ *
+ * <p>Failure bound: a process killed without shutdown loses the clicks of at most one flush
+ * interval (plus the batch being committed, if the kill lands mid-commit). A graceful close loses
+ * none, unless the database is unreachable then too.
  */
 public final class ClickFlusher implements AutoCloseable {
 
@@ -44,24 +56,34 @@ public final class ClickFlusher implements AutoCloseable {
     private final ClickRecorder recorder;
     private final ClickStore store;
     private final Clock clock;
+    /** A journal row this old was left by a node that died: three of its folds would have taken it. */
+    private final long staleAfterMs;
     private final ScheduledExecutorService timer;
-    /** This process's name in the batch ledger; batches are numbered from 1. */
+    /** This process's name in the batch ledger and the journal; batches are numbered from 1. */
     private final String node = UUID.randomUUID().toString();
     private long seq;
-    /** A batch whose commit failed; retried before anything else. Flusher thread only. */
+    /** A batch whose journal commit failed; retried before anything else. Flusher thread only. */
     private ClickBatch held;
+    /** Human clicks per link this node journaled since its last fold; flusher thread only. */
+    private final Map<Long, Long> journaledHumans = new HashMap<>();
+    /** A fold failed: the next flush tries again. Flusher thread only. */
+    private boolean foldOwed;
     private volatile boolean failing;
     private final AtomicLong failedFlushes = new AtomicLong();
     private final AtomicLong committedBatches = new AtomicLong();
-    /** When the counts were last all written (a flush that left nothing behind), clock millis. */
+    private final AtomicLong folds = new AtomicLong();
+    /** When the counts were last all journaled (a flush that left nothing behind), clock millis. */
     private volatile long flushedUpTo;
+    /** When the roll-ups last took in everything this node had journaled, clock millis. */
+    private volatile long foldedUpTo;
     private long droppedLogged;
     private long lastDropLogAt;
 
-    private ClickFlusher(ClickRecorder recorder, ClickStore store, Clock clock) {
+    private ClickFlusher(ClickRecorder recorder, ClickStore store, Clock clock, Duration foldEvery) {
         this.recorder = recorder;
         this.store = store;
         this.clock = clock;
+        this.staleAfterMs = 3 * foldEvery.toMillis();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kurz-click-flusher");
             t.setDaemon(true);
@@ -69,19 +91,33 @@ public final class ClickFlusher implements AutoCloseable {
         });
     }
 
-    /** Starts flushing every {@code interval}. */
-    public static ClickFlusher start(ClickRecorder recorder, ClickStore store, Clock clock, Duration interval) {
-        var flusher = new ClickFlusher(recorder, store, clock);
-        flusher.flushedUpTo = clock.millis();
+    /** Starts journaling every {@code interval} and folding every {@code foldEvery}. */
+    public static ClickFlusher start(ClickRecorder recorder, ClickStore store, Clock clock, Duration interval,
+                                     Duration foldEvery) {
+        var flusher = new ClickFlusher(recorder, store, clock, foldEvery);
+        long now = clock.millis();
+        flusher.flushedUpTo = now;
+        flusher.foldedUpTo = now;
         long ms = interval.toMillis();
-        flusher.timer.scheduleWithFixedDelay(flusher::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        flusher.timer.scheduleWithFixedDelay(() -> flusher.quietly(false), ms, ms, TimeUnit.MILLISECONDS);
+        long foldMs = foldEvery.toMillis();
+        flusher.timer.scheduleWithFixedDelay(() -> flusher.quietly(true), foldMs, foldMs, TimeUnit.MILLISECONDS);
         return flusher;
     }
 
-    /** Writes everything counted so far, now, on the flusher's thread; waits for it. */
+    /** Journals everything counted so far and folds it into the roll-ups, now; waits for it. */
     public void flushNow() {
+        run(() -> flush(true));
+    }
+
+    /** One flush-interval tick, now: journals (and retries a failed fold). A test seam. */
+    void tick() {
+        run(() -> flush(false));
+    }
+
+    private void run(Runnable work) {
         try {
-            timer.submit(this::flush).get();
+            timer.submit(work).get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
@@ -89,14 +125,14 @@ public final class ClickFlusher implements AutoCloseable {
         }
     }
 
-    /** Flushes that failed so far (each is retried). */
+    /** Flushes and folds that failed so far (each is retried). */
     public long failedFlushes() {
         return failedFlushes.get();
     }
 
-    private void flushQuietly() {
+    private void quietly(boolean fold) {
         try {
-            flush();
+            flush(fold);
             if (failing) {
                 failing = false;
                 log.info("click flush recovered");
@@ -105,34 +141,44 @@ public final class ClickFlusher implements AutoCloseable {
             failedFlushes.incrementAndGet();
             if (!failing) {
                 failing = true;
-                log.warn("click flush failed, counts kept in memory and retried: {}", e.getMessage());
+                log.warn("click flush failed, counts kept and retried: {}", e.getMessage());
             }
         } finally {
             reportDrops();
         }
     }
 
-    /** Batches committed so far (each one transaction). */
+    /** Batches journaled so far (each one transaction). */
     public long committedBatches() {
         return committedBatches.get();
     }
 
-    /** How far the written counts trail now: the time since a flush last left nothing behind. */
+    /** Folds committed so far (each one transaction). */
+    public long folds() {
+        return folds.get();
+    }
+
+    /** How far the durable counts trail now: the time since a flush last left nothing behind. */
     public Duration lag() {
         return Duration.ofMillis(Math.max(0, clock.millis() - flushedUpTo));
     }
 
-    private void flush() {
+    /** How far the roll-ups (statistics) trail this node's counts: the time since its last fold. */
+    public Duration foldLag() {
+        return Duration.ofMillis(Math.max(0, clock.millis() - foldedUpTo));
+    }
+
+    private void flush(boolean fold) {
         long started = clock.millis();
         if (held != null) {
-            commit(held);
+            journal(held);
             held = null;
             recorder.heldRows = 0;
         }
         ClickBatch batch = drain();
         if (!batch.isEmpty()) {
             try {
-                commit(batch);
+                journal(batch);
             } catch (RuntimeException e) {
                 held = batch;
                 recorder.heldRows = batch.rows();
@@ -140,18 +186,36 @@ public final class ClickFlusher implements AutoCloseable {
             }
         }
         flushedUpTo = started;
+        if (fold || foldOwed) {
+            foldOwed = true; // until a fold succeeds
+            fold(started);
+            foldOwed = false;
+        }
     }
 
-    private void commit(ClickBatch batch) {
+    private void journal(ClickBatch batch) {
+        store.journal(batch); // written now, or found in the ledger: journaled either way
+        committedBatches.incrementAndGet();
+        batch.humanPerLink().forEach((link, n) -> journaledHumans.merge(link, n, Long::sum));
+    }
+
+    /**
+     * Folds this node's journal (and stale rows of dead nodes). Every batch this node journaled is
+     * in the roll-ups once it commits (folded now, or earlier by a node that took it for stale), so
+     * their clicks leave the unflushed counters, in the same write-locked step readers wait for.
+     */
+    private void fold(long now) {
         var lock = recorder.commitLock.writeLock();
         lock.lock();
         try {
-            store.add(batch); // applied now, or found in the ledger: committed either way
-            committedBatches.incrementAndGet();
-            batch.humanPerLink().forEach(recorder.unflushed::subtract);
+            store.fold(node, now - staleAfterMs);
+            journaledHumans.forEach(recorder.unflushed::subtract);
+            journaledHumans.clear();
         } finally {
             lock.unlock();
         }
+        folds.incrementAndGet();
+        foldedUpTo = now;
     }
 
     /** Drains the counters and rolls them up; parses user agents the cache doesn't know yet. */
@@ -162,8 +226,8 @@ public final class ClickFlusher implements AutoCloseable {
             keys.add(key);
             counts.add(n);
         });
-        Map<HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
-        Map<DimKey, long[]> dims = new HashMap<>();
+        Map<ClickBatch.HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
+        Map<ClickBatch.DimKey, long[]> dims = new HashMap<>();
         Map<Long, Long> humanPerLink = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             ClickRecorder.Click click = keys.get(i);
@@ -171,7 +235,7 @@ public final class ClickFlusher implements AutoCloseable {
             Visit visit = click.visit();
             UserAgents.Agent agent = recorder.agents.resolve(visit.userAgent());
             boolean bot = visit.bot();
-            hourly.computeIfAbsent(new HourKey(click.linkId(), click.hour()), k -> new long[2])[bot ? 1 : 0] += n;
+            hourly.computeIfAbsent(new ClickBatch.HourKey(click.linkId(), click.hour()), k -> new long[2])[bot ? 1 : 0] += n;
             if (!bot) {
                 humanPerLink.merge(click.linkId(), n, Long::sum);
             }
@@ -186,24 +250,16 @@ public final class ClickFlusher implements AutoCloseable {
         }
         List<OrphanVisits> orphans = new ArrayList<>();
         recorder.orphans.drain((key, n) -> orphans.add(new OrphanVisits(key.day(), key.code(), n)));
-
-        // In no particular order: the store locks the links in id order first (see SqlClickStore).
-        // Orphan rows have no link to lock, so they are sorted: two nodes then take them in the
-        // same order and cannot deadlock.
         var hourRows = new ArrayList<HourlyClicks>(hourly.size());
-        hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId, k.hour, v[0], v[1])));
+        hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId(), k.hour(), v[0], v[1])));
         var dimRows = new ArrayList<DimClicks>(dims.size());
-        dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId, k.day, k.dim, k.value, v[0])));
-        orphans.sort(Comparator.comparingLong(OrphanVisits::day).thenComparing(OrphanVisits::code));
+        dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId(), k.day(), k.dim(), k.value(), v[0])));
         return new ClickBatch(node, ++seq, clock.millis(), hourRows, dimRows, orphans, humanPerLink);
     }
 
-    private record HourKey(long linkId, int hour) {}
-
-    private record DimKey(long linkId, int day, Dimension dim, String value) {}
-
-    private static void add(Map<DimKey, long[]> dims, long linkId, int day, Dimension dim, String value, long n) {
-        dims.computeIfAbsent(new DimKey(linkId, day, dim, value), k -> new long[1])[0] += n;
+    private static void add(Map<ClickBatch.DimKey, long[]> dims, long linkId, int day, Dimension dim, String value,
+                            long n) {
+        dims.computeIfAbsent(new ClickBatch.DimKey(linkId, day, dim, value), k -> new long[1])[0] += n;
     }
 
     private void reportDrops() {
@@ -222,7 +278,7 @@ public final class ClickFlusher implements AutoCloseable {
         lastDropLogAt = now;
     }
 
-    /** Stops the timer and writes what is left. */
+    /** Stops the timer and writes what is left, into the roll-ups. */
     @Override
     public void close() {
         try {

@@ -10,12 +10,21 @@ import java.util.OptionalLong;
 public interface ClickStore {
 
     /**
-     * Writes a batch in one transaction, all or nothing: hourly rows, dimension rows, orphan
-     * visits, the links' human totals, and the batch's ledger entry. Entries for links deleted
-     * meanwhile are dropped. Returns false, changing nothing, if the ledger shows the batch was
-     * already committed (a retry after a lost COMMIT answer).
+     * Appends a batch to the click journal in one transaction with its ledger entry: durable once
+     * this returns, counted in the roll-ups once folded. Returns false, changing nothing, if the
+     * ledger shows the batch was journaled before (a retry after a lost COMMIT answer).
      */
-    boolean add(ClickBatch batch);
+    boolean journal(ClickBatch batch);
+
+    /**
+     * Folds journaled batches into the roll-ups and removes them from the journal, all in one
+     * transaction: the batches of {@code node}, and those of any node journaled before
+     * {@code staleBefore} (epoch ms; left behind by a node that died). Hourly rows, dimension
+     * rows, orphan visits and the links' human totals are added; entries for links deleted
+     * meanwhile are dropped. A batch another node is folding at the same moment is folded by one
+     * of the two, never both. Returns how many batches this call folded.
+     */
+    int fold(String node, long staleBefore);
 
     /** The id of the link with {@code code}, if there is one. */
     OptionalLong linkId(String code);

@@ -33,11 +33,12 @@ public final class Clicks implements AutoCloseable, MeterBinder {
         this.stats = stats;
     }
 
-    /** Starts counting and flushing every {@code KURZ_CLICK_FLUSH_MS}. */
+    /** Starts counting, journaling every {@code KURZ_CLICK_FLUSH_MS} and folding every {@code KURZ_CLICK_FOLD_MS}. */
     public static Clicks wire(Settings settings, Database db, Clock clock) {
         var store = new SqlClickStore(db);
         var recorder = new ClickRecorder(clock, settings);
-        var flusher = ClickFlusher.start(recorder, store, clock, settings.clickFlushInterval());
+        var flusher = ClickFlusher.start(recorder, store, clock, settings.clickFlushInterval(),
+                settings.clickFoldInterval());
         var stats = new StatsService(store, recorder, flusher::failedFlushes);
         return new Clicks(settings, clock, recorder, flusher, stats);
     }
@@ -59,12 +60,18 @@ public final class Clicks implements AutoCloseable, MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         FunctionCounter.builder("kurz.click.flush.batches", flusher, ClickFlusher::committedBatches)
-                .description("Click batches committed to the database (one transaction each)").register(registry);
+                .description("Click batches written to the click journal (one transaction each)").register(registry);
         FunctionCounter.builder("kurz.click.flush.failures", flusher, ClickFlusher::failedFlushes)
-                .description("Click flushes that failed (their counts are kept and retried)").register(registry);
+                .description("Click flushes and folds that failed (their counts are kept and retried)").register(registry);
+        FunctionCounter.builder("kurz.click.folds", flusher, ClickFlusher::folds)
+                .description("Folds of the click journal into the roll-ups (one transaction each)").register(registry);
         Gauge.builder("kurz.click.flush.lag", flusher, f -> f.lag().toMillis() / 1000.0)
                 .baseUnit("seconds")
-                .description("How far written click counts trail: time since a flush last wrote everything")
+                .description("How far durable click counts trail: time since a flush last wrote everything")
+                .register(registry);
+        Gauge.builder("kurz.click.fold.lag", flusher, f -> f.foldLag().toMillis() / 1000.0)
+                .baseUnit("seconds")
+                .description("How far click statistics trail: time since this node last folded its journal")
                 .register(registry);
         Gauge.builder("kurz.click.pending", recorder, ClickRecorder::pending)
                 .description("Click counters in memory waiting to be written").register(registry);

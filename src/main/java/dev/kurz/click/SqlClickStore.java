@@ -18,8 +18,10 @@ import java.util.StringJoiner;
 
 /**
  * {@link ClickStore} over JDBC; the reads run the same SQL on SQLite and PostgreSQL (window
- * functions, integer division), and the writes differ only in where their rows come from: a JDBC
- * batch over {@code VALUES} on SQLite, arrays read by {@code unnest} on PostgreSQL.
+ * functions, integer division), and the roll-up writes differ only in where their rows come
+ * from: a JDBC batch over {@code VALUES} on SQLite, arrays read by {@code unnest} on PostgreSQL.
+ * A journaled batch is one {@code click_journal} row ({@link BatchCodec}); a fold decodes the
+ * rows it takes, sums them and writes each roll-up row once.
  *
  * <p>Writes go to the primary; statistics read from the reader pool (a replica when configured,
  * where they may lag by the replication delay). The roll-up tables are keyed so that every read
@@ -55,45 +57,92 @@ public final class SqlClickStore implements ClickStore {
     }
 
     @Override
-    public boolean add(ClickBatch batch) {
+    public boolean journal(ClickBatch batch) {
         if (batch.isEmpty()) {
             return true;
         }
+        byte[] bytes = BatchCodec.encode(batch);
         return Jdbc.inTransaction(db.writer(), c -> {
             if (!enterInLedger(c, batch)) {
                 return false;
             }
-            // Counts of a link deleted since the click are dropped (no orphan rows): one look-up
-            // per link here rather than one per row written.
-            long[] live = liveLinks(c, batch);
-            var hourly = new Columns(HOURLY_TYPES);
-            for (HourlyClicks h : batch.hourly()) {
-                if (isLive(live, h.linkId())) {
-                    hourly.add(h.linkId(), h.hour(), h.clicks(), h.bots());
-                }
+            try (var ps = c.prepareStatement(
+                    "INSERT INTO click_journal (node, seq, created_at, batch) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, batch.node());
+                ps.setLong(2, batch.seq());
+                ps.setLong(3, batch.createdAt());
+                ps.setBytes(4, bytes);
+                ps.executeUpdate();
             }
-            write(c, upsertHourly, hourly);
-            var dims = new Columns(DIM_TYPES);
-            for (DimClicks d : batch.dims()) {
-                if (isLive(live, d.linkId())) {
-                    dims.add(d.linkId(), d.day(), d.dim().column(), d.value(), d.clicks());
-                }
-            }
-            write(c, upsertDims, dims);
-            var orphans = new Columns(ORPHAN_TYPES);
-            for (OrphanVisits o : batch.orphans()) { // sorted: no link lock orders these rows
-                orphans.add(o.day(), o.code(), o.visits());
-            }
-            write(c, upsertOrphans, orphans);
-            var totals = new Columns(TOTAL_TYPES);
-            for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) {
-                if (isLive(live, e.getKey())) {
-                    totals.add(e.getValue(), e.getKey());
-                }
-            }
-            write(c, addTotals, totals);
             return true;
         });
+    }
+
+    /**
+     * On PostgreSQL the journal rows are locked in key order first ({@code FOR UPDATE}): a second
+     * node folding the same stale rows waits, then finds them deleted and skips them. Retrying
+     * after a lost COMMIT answer is safe: the rows it folded are gone, so it folds nothing twice.
+     */
+    @Override
+    public int fold(String node, long staleBefore) {
+        return Jdbc.inIdempotentTransaction(db.writer(), c -> {
+            var batches = new ArrayList<ClickBatch>();
+            try (var ps = c.prepareStatement("SELECT node, seq, created_at, batch FROM click_journal "
+                    + "WHERE node = ? OR created_at < ? ORDER BY node, seq" + (postgres ? " FOR UPDATE" : ""))) {
+                ps.setString(1, node);
+                ps.setLong(2, staleBefore);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        batches.add(BatchCodec.decode(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4)));
+                    }
+                }
+            }
+            if (batches.isEmpty()) {
+                return 0;
+            }
+            addToRollUps(c, ClickBatch.merge(batches));
+            try (var ps = c.prepareStatement("DELETE FROM click_journal WHERE node = ? AND seq = ?")) {
+                for (ClickBatch b : batches) {
+                    ps.setString(1, b.node());
+                    ps.setLong(2, b.seq());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return batches.size();
+        });
+    }
+
+    private void addToRollUps(Connection c, ClickBatch batch) throws SQLException {
+        // Counts of a link deleted since the click are dropped (no orphan rows): one look-up per
+        // link here rather than one per row written.
+        long[] live = liveLinks(c, batch);
+        var hourly = new Columns(HOURLY_TYPES);
+        for (HourlyClicks h : batch.hourly()) {
+            if (isLive(live, h.linkId())) {
+                hourly.add(h.linkId(), h.hour(), h.clicks(), h.bots());
+            }
+        }
+        write(c, upsertHourly, hourly);
+        var dims = new Columns(DIM_TYPES);
+        for (DimClicks d : batch.dims()) {
+            if (isLive(live, d.linkId())) {
+                dims.add(d.linkId(), d.day(), d.dim().column(), d.value(), d.clicks());
+            }
+        }
+        write(c, upsertDims, dims);
+        var orphans = new Columns(ORPHAN_TYPES);
+        for (OrphanVisits o : batch.orphans()) { // sorted: no link lock orders these rows
+            orphans.add(o.day(), o.code(), o.visits());
+        }
+        write(c, upsertOrphans, orphans);
+        var totals = new Columns(TOTAL_TYPES);
+        for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) {
+            if (isLive(live, e.getKey())) {
+                totals.add(e.getValue(), e.getKey());
+            }
+        }
+        write(c, addTotals, totals);
     }
 
     /**

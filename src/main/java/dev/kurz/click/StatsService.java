@@ -16,11 +16,12 @@ import java.util.function.LongSupplier;
  * referrers / browsers / OS / devices / countries) and for the whole instance (totals, top links,
  * orphan visits, and this node's click buffer).
  *
- * <p>Figures are what the flushers have committed: they trail live clicks by at most one flush
- * interval per node ({@code KURZ_CLICK_FLUSH_MS}), unlike a link's {@code clicks}, which adds this
- * node's unflushed clicks. {@code human} counts what {@code maxClicks} counts; bots are apart. The
+ * <p>Figures are what the nodes have folded into the roll-ups: they trail live clicks by up to
+ * one fold interval plus one flush interval per node ({@code KURZ_CLICK_FOLD_MS},
+ * {@code KURZ_CLICK_FLUSH_MS}), unlike a link's {@code clicks}, which adds this node's clicks not
+ * yet folded. {@code human} counts what {@code maxClicks} counts; bots are apart. The
  * totals are the sum of the series, read in the same query; the top lists come from a second
- * query and may include a flush that landed in between.
+ * query and may include a fold that landed in between.
  *
  * <p>Every method blocks on the store: call from a virtual thread.
  */

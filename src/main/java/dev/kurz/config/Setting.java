@@ -46,7 +46,12 @@ public record Setting(String name, String defaultValue, String description) {
     public static final Setting CACHE_L2_TTL = new Setting("KURZ_CACHE_L2_TTL", "10m",
             "How long a link stays in the Redis L2 cache.");
     public static final Setting CLICK_FLUSH_MS = new Setting("KURZ_CLICK_FLUSH_MS", "1000",
-            "How often counted clicks are written to the database, in milliseconds; a crash loses at most this much.");
+            "How often counted clicks are written to the database (the click journal), in milliseconds; a crash "
+            + "loses at most this much.");
+    public static final Setting CLICK_FOLD_MS = new Setting("KURZ_CLICK_FOLD_MS", "10000",
+            "How often the click journal is folded into the statistics roll-ups and link totals of other nodes, "
+            + "in milliseconds: how far statistics may trail. Each active link's roll-up rows are written once "
+            + "per fold.");
     public static final Setting CLICK_MAX_PENDING = new Setting("KURZ_CLICK_MAX_PENDING", "100000",
             "Most click counters held in memory while the database is unreachable (a few hundred bytes each); "
             + "beyond it new ones are dropped, counted and logged.");
@@ -125,7 +130,7 @@ public record Setting(String name, String defaultValue, String description) {
     /** All settings, in the order README lists them. */
     public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD,
             DB_PASSWORD_FILE, DB_READ_URL, DB_POOL_SIZE, DB_CONNECT_TIMEOUT, REDIS_URL, REDIS_TIMEOUT, REDIS_PREFIX,
-            CLICK_FLUSH_MS, CLICK_MAX_PENDING, COUNTRY_HEADER, STATS_MAX_RANGE,
+            CLICK_FLUSH_MS, CLICK_FOLD_MS, CLICK_MAX_PENDING, COUNTRY_HEADER, STATS_MAX_RANGE,
             CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,
             MAX_BODY_BYTES, MAX_URL_LENGTH, ALLOWED_SCHEMES, BLOCKLIST_FILE, CODE_KEY, ID_BLOCK_SIZE,
             SHUTDOWN_GRACE, DRAIN_DELAY, TRUSTED_PROXIES, ANONYMOUS_CREATE, RATE_CREATE, RATE_CREATE_PER_KEY,

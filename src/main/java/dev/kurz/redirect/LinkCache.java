@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (here or, via pub/sub, elsewhere), which read the primary: a lagging replica would otherwise hand
  * back the row the invalidation was meant to drop. Links with a click limit always take their
  * count from the primary, together with this node's unflushed clicks, and are re-read every two
- * flush intervals, so other nodes' clicks count against the limit within that time.
+ * flush intervals, so other nodes' clicks count against the limit within that time of their fold
+ * ({@code KURZ_CLICK_FOLD_MS}).
  *
  * <p>Failure: if the database is down, a cached link keeps being served (a re-read that fails
  * renews the old entry: stale-if-error; writes can't commit meanwhile, so it is the latest

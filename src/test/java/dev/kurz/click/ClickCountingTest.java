@@ -26,8 +26,8 @@ class ClickCountingTest {
 
     @Test
     void twentyThousandConcurrentRedirectsOfOneLinkCountExactly() throws Exception {
-        // A short flush interval, so flushes really run concurrently with the clicks.
-        try (var node = TestNode.start(dataDir, Map.of("KURZ_CLICK_FLUSH_MS", "20"))) {
+        // Short flush and fold intervals, so both really run concurrently with the clicks.
+        try (var node = TestNode.start(dataDir, Map.of("KURZ_CLICK_FLUSH_MS", "20", "KURZ_CLICK_FOLD_MS", "60"))) {
             String code = node.create("""
                     {"url": "https://example.com/popular"}""");
             int threads = 16;
@@ -64,7 +64,7 @@ class ClickCountingTest {
 
     @Test
     void aClickLimitHoldsExactlyUnderConcurrency() throws Exception {
-        try (var node = TestNode.start(dataDir, Map.of("KURZ_CLICK_FLUSH_MS", "10"))) {
+        try (var node = TestNode.start(dataDir, Map.of("KURZ_CLICK_FLUSH_MS", "10", "KURZ_CLICK_FOLD_MS", "30"))) {
             String code = node.create("""
                     {"url": "https://example.com/scarce", "maxClicks": 500}""");
             AtomicInteger redirects = new AtomicInteger();

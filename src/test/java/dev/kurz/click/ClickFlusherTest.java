@@ -16,15 +16,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The flusher against a real database whose store fails on command: retries apply a batch
- * exactly once, and the memory bound holds while the database is away. SQLite here; a subclass
- * runs the same on PostgreSQL.
+ * The flusher against a real database whose store fails on command: retries journal a batch
+ * exactly once, folds put each journaled batch into the roll-ups exactly once (also when a node
+ * died and two others fold its rows at once), and the memory bound holds while the database is
+ * away. SQLite here; a subclass runs the same on PostgreSQL.
  */
 class ClickFlusherTest {
 
@@ -44,6 +47,7 @@ class ClickFlusherTest {
         final ClickStore real;
         final AtomicInteger failBefore = new AtomicInteger();
         final AtomicInteger failAfterCommit = new AtomicInteger();
+        final AtomicInteger failFold = new AtomicInteger();
         final AtomicInteger applied = new AtomicInteger();
         final AtomicInteger foundInLedger = new AtomicInteger();
 
@@ -52,17 +56,25 @@ class ClickFlusherTest {
         }
 
         @Override
-        public boolean add(ClickBatch batch) {
+        public boolean journal(ClickBatch batch) {
             if (failBefore.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new StoreException(new SQLTransientConnectionException("database unreachable"));
             }
-            boolean fresh = real.add(batch);
+            boolean fresh = real.journal(batch);
             (fresh ? applied : foundInLedger).incrementAndGet();
             if (failAfterCommit.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 // The COMMIT reached the database but its answer never came back.
                 throw new StoreException(new SQLException("An I/O error occurred while sending to the backend", "08006"));
             }
             return fresh;
+        }
+
+        @Override
+        public int fold(String node, long staleBefore) {
+            if (failFold.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new StoreException(new SQLTransientConnectionException("database unreachable"));
+            }
+            return real.fold(node, staleBefore);
         }
 
         @Override public OptionalLong linkId(String code) { return real.linkId(code); }
@@ -82,11 +94,17 @@ class ClickFlusherTest {
 
     private Map<String, String> base;
 
+    private static final Duration FOLD_EVERY = Duration.ofSeconds(10);
+
     private ClickRecorder start(FaultyStore store, Map<String, String> env) {
-        Settings settings = Settings.from(base, env);
-        var recorder = new ClickRecorder(clock, settings);
-        flusher = ClickFlusher.start(recorder, store, clock, Duration.ofHours(1)); // flushed by hand
+        var recorder = new ClickRecorder(clock, Settings.from(base, env));
+        flusher = flusher(recorder, store);
         return recorder;
+    }
+
+    /** A flusher whose timer never fires in a test: each flushNow or tick is one by hand. */
+    private ClickFlusher flusher(ClickRecorder recorder, ClickStore store) {
+        return ClickFlusher.start(recorder, store, clock, Duration.ofHours(1), FOLD_EVERY);
     }
 
     private FaultyStore store() {
@@ -204,6 +222,92 @@ class ClickFlusherTest {
         flusher.flushNow();
         assertThat(count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(10);
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(90);
+    }
+
+    @Test
+    void aTickMakesClicksDurableInTheJournalAndTheFoldPutsThemInTheRollUps() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of());
+        click(recorder, 1, 5, CHROME, "a.example");
+        recorder.recordOrphan("nope");
+
+        flusher.tick();
+        assertThat(count("SELECT count(*) FROM click_journal")).as("one row per flush").isEqualTo(1);
+        assertThat(recorder.pending()).as("nothing left in memory but the link totals").isZero();
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isZero();
+        assertThat(count("SELECT count(*) FROM click_counts")).isZero();
+        assertThat(recorder.unflushed(1)).as("the total a reader sees stays exact").isEqualTo(5);
+
+        click(recorder, 1, 2, GOOGLEBOT, "direct");
+        flusher.tick();
+        assertThat(count("SELECT count(*) FROM click_journal")).isEqualTo(2);
+
+        flusher.flushNow(); // what the fold timer runs
+        assertThat(count("SELECT count(*) FROM click_journal")).isZero();
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(5);
+        assertThat(count("SELECT sum(clicks) FROM click_counts WHERE link_id = 1")).isEqualTo(5);
+        assertThat(count("SELECT sum(bots) FROM click_counts WHERE link_id = 1")).isEqualTo(2);
+        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE link_id = 1 AND dim = 'browser'")).isEqualTo(7);
+        assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
+        assertThat(recorder.unflushed(1)).isZero();
+        assertThat(flusher.folds()).isEqualTo(1);
+    }
+
+    @Test
+    void aFoldThatFailsChangesNothingAndIsTriedAgainAtTheNextTick() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of());
+        click(recorder, 2, 4, CHROME, "a.example");
+
+        store.failFold.set(1);
+        assertThatThrownBy(flusher::flushNow).isInstanceOf(StoreException.class);
+        assertThat(count("SELECT count(*) FROM click_journal")).as("journaled all the same").isEqualTo(1);
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isZero();
+        assertThat(recorder.unflushed(2)).isEqualTo(4);
+
+        flusher.tick(); // a flush tick, not a fold tick: but the failed fold is owed
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM click_journal")).isZero();
+        assertThat(recorder.unflushed(2)).isZero();
+    }
+
+    @Test
+    void aDeadNodesJournalIsFoldedByAnotherOnceStaleAndOnlyOnceWhenTwoFoldAtOnce() throws Exception {
+        FaultyStore store = store();
+        ClickRecorder dead = start(store, Map.of());
+        for (int i = 0; i < 20; i++) {
+            click(dead, 1 + i % 3, 1 + i, CHROME, "r" + i % 4 + ".example");
+            dead.recordOrphan("gone" + i % 5);
+            flusher.tick();
+        }
+        flusher.abandon(); // killed: 20 journaled batches, never folded
+        assertThat(count("SELECT count(*) FROM click_journal")).isEqualTo(20);
+
+        var survivors = List.of(flusher(new ClickRecorder(clock, Settings.from(base)), store),
+                flusher(new ClickRecorder(clock, Settings.from(base)), store));
+        try {
+            survivors.getFirst().flushNow();
+            assertThat(count("SELECT count(*) FROM click_journal")).as("young rows may be a live node's").isEqualTo(20);
+
+            clock.advance(Duration.ofSeconds(30).plusMillis(1)); // older than three fold intervals
+            var folds = survivors.stream().map(f -> CompletableFuture.runAsync(f::flushNow)).toList();
+            for (var fold : folds) {
+                fold.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            survivors.forEach(ClickFlusher::abandon);
+        }
+        assertThat(count("SELECT count(*) FROM click_journal")).isZero();
+        long total = 0;
+        for (int i = 0; i < 20; i++) {
+            total += 1 + i;
+        }
+        assertThat(count("SELECT sum(clicks) FROM links")).isEqualTo(total);
+        assertThat(count("SELECT sum(clicks) FROM click_counts")).isEqualTo(total);
+        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE dim = 'referrer'")).isEqualTo(total);
+        assertThat(count("SELECT count(*) FROM click_dims WHERE dim = 'referrer'")).as("one row per value")
+                .isEqualTo(3 * 4);
+        assertThat(count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(20);
     }
 
     private void click(ClickRecorder recorder, long linkId, int n, String ua, String referrer) {

@@ -55,8 +55,9 @@ abstract class ClickStatsSuite {
 
     @Test
     void fiftyThousandRedirectsOfAHundredLinksCountEveryDimensionExactly() throws Exception {
-        // Flushing every 100 ms, so dozens of batches commit while the clicks pour in.
-        TestNode node = start(Map.of("KURZ_CLICK_FLUSH_MS", "100"));
+        // Flushing every 100 ms and folding every 300 ms, so dozens of batches commit and fold
+        // while the clicks pour in.
+        TestNode node = start(Map.of("KURZ_CLICK_FLUSH_MS", "100", "KURZ_CLICK_FOLD_MS", "300"));
         List<String> codes = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             codes.add(node.create("{\"url\": \"https://example.com/load/" + i + "\"}"));

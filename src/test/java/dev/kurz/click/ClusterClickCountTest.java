@@ -23,6 +23,7 @@ class ClusterClickCountTest {
     void countsFromThreeNodesAddUpExactly() throws Exception {
         Map<String, String> shared = new HashMap<>(Backends.postgresSettings());
         shared.put("KURZ_CLICK_FLUSH_MS", "50"); // the three flushers overlap in the database
+        shared.put("KURZ_CLICK_FOLD_MS", "150"); // and so do their folds
         shared.put("KURZ_TRUSTED_PROXIES", "127.0.0.1");
         shared.put("KURZ_COUNTRY_HEADER", "CF-IPCountry");
         List<TestNode> nodes = new ArrayList<>();
