@@ -8,6 +8,7 @@ import dev.kurz.support.Backends;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,11 +26,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One click flush as {@code redirect-hot} makes it every second: 10,000 links clicked since the
- * last flush, each by the same kind of visit, so the batch holds 10,000 hourly rows, 40,000
- * dimension rows and 10,000 link totals, written in one transaction to a real SQLite file or a
- * real PostgreSQL (the test suite's embedded server). What a flush costs the node, apart from
- * the noise of a whole-node benchmark.
+ * The click writes {@code redirect-hot} makes: every second 10,000 links clicked since the last
+ * flush, each by the same kind of visit, so a batch holds 10,000 hourly rows, 40,000 dimension
+ * rows and 10,000 link totals, on a real SQLite file or a real PostgreSQL (the test suite's
+ * embedded server). What clicks cost the node, apart from the noise of a whole-node benchmark.
+ * <ul>
+ *   <li>{@code flush}: a second's batch journaled and folded at once (as with
+ *       {@code KURZ_CLICK_FOLD_MS} equal to the flush interval, and as every second before the
+ *       journal);</li>
+ *   <li>{@code tenSeconds}: ten seconds with the defaults: ten batches journaled, then one fold
+ *       that writes each roll-up row once. Divide by ten for the cost per second.</li>
+ * </ul>
  *
  * <p>Run with {@code bench/jmh ClickFlush}.
  */
@@ -50,7 +57,7 @@ public class ClickFlushBenchmark {
 
     private Path dir;
     private Database db;
-    private Clicks clicks;
+    private ClickFlusher flusher;
     private ClickRecorder recorder;
     private long[] ids;
     private Visit visit;
@@ -60,7 +67,6 @@ public class ClickFlushBenchmark {
         dir = Files.createTempDirectory("kurz-jmh");
         Map<String, String> env = new HashMap<>(backend.equals("sqlite") ? Map.of() : Backends.postgresSettings());
         env.put("KURZ_DATA_DIR", dir.toString());
-        env.put("KURZ_CLICK_FLUSH_MS", String.valueOf(TimeUnit.HOURS.toMillis(1))); // only flushNow flushes
         Settings settings = Settings.from(env);
         Clock clock = Clock.systemUTC();
         db = Database.open(settings);
@@ -70,27 +76,43 @@ public class ClickFlushBenchmark {
             ids[i] = store.insert(new NewLink("f" + i, "https://example.com/articles/seed/" + i, null, 0, null,
                     clock.millis(), null, null, 302, null)).orElseThrow().id();
         }
-        clicks = Clicks.wire(settings, db, clock);
-        recorder = clicks.recorder();
+        recorder = new ClickRecorder(clock, settings);
+        flusher = ClickFlusher.start(recorder, new SqlClickStore(db), clock, Duration.ofHours(1),
+                Duration.ofHours(1)); // only the benchmark's calls flush
         visit = recorder.visit(CHROME, "https://news.ycombinator.com/item?id=1", null);
     }
 
     @TearDown
     public void stop() throws Exception {
-        clicks.close();
+        flusher.close();
         db.close();
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
-    /** A click on every link, then the flush that writes them (the clicks cost about 1% of it). */
+    /** A click on every link, then the flush that journals and folds them (the clicks cost about 1% of it). */
     @Benchmark
     public long flush() {
+        clickEveryLink();
+        flusher.flushNow();
+        return recorder.pending();
+    }
+
+    /** Ten times a click on every link and a journaled flush, then one fold. */
+    @Benchmark
+    public long tenSeconds() {
+        for (int second = 0; second < 10; second++) {
+            clickEveryLink();
+            flusher.tick();
+        }
+        flusher.flushNow();
+        return recorder.pending();
+    }
+
+    private void clickEveryLink() {
         for (long id : ids) {
             recorder.record(id, visit);
         }
-        clicks.flushNow();
-        return recorder.pending();
     }
 }
