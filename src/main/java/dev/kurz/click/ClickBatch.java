@@ -30,15 +30,16 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
     }
 
     /**
-     * The sum of {@code batches} as one set of rows, one per roll-up key. Orphan rows come sorted:
-     * no link lock orders them, so two nodes folding at once take them in the same order.
+     * A running sum of batches, one row per roll-up key. Its orphan rows come sorted: no link lock
+     * orders them, so two nodes folding at once take them in the same order.
      */
-    static ClickBatch merge(List<ClickBatch> batches) {
-        var hourly = new HashMap<HourKey, long[]>();
-        var dims = new HashMap<DimKey, long[]>();
-        var orphans = new HashMap<OrphanKey, long[]>();
-        var humans = new HashMap<Long, Long>();
-        for (ClickBatch b : batches) {
+    static final class Sum {
+        private final Map<HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
+        private final Map<DimKey, long[]> dims = new HashMap<>();
+        private final Map<OrphanKey, long[]> orphans = new HashMap<>();
+        private final Map<Long, Long> humans = new HashMap<>();
+
+        void add(ClickBatch b) {
             for (HourlyClicks h : b.hourly) {
                 long[] sum = hourly.computeIfAbsent(new HourKey(h.linkId(), h.hour()), k -> new long[2]);
                 sum[0] += h.clicks();
@@ -52,14 +53,22 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
             }
             b.humanPerLink.forEach((link, n) -> humans.merge(link, n, Long::sum));
         }
-        var hourRows = new ArrayList<HourlyClicks>(hourly.size());
-        hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId, k.hour, v[0], v[1])));
-        var dimRows = new ArrayList<DimClicks>(dims.size());
-        dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId, k.day, k.dim, k.value, v[0])));
-        var orphanRows = new ArrayList<OrphanVisits>(orphans.size());
-        orphans.forEach((k, v) -> orphanRows.add(new OrphanVisits(k.day, k.code, v[0])));
-        orphanRows.sort(Comparator.comparingLong(OrphanVisits::day).thenComparing(OrphanVisits::code));
-        return new ClickBatch("merged", 0, 0, hourRows, dimRows, orphanRows, humans);
+
+        /** Roll-up rows the sum holds so far. */
+        int rows() {
+            return hourly.size() + dims.size() + orphans.size();
+        }
+
+        ClickBatch batch() {
+            var hourRows = new ArrayList<HourlyClicks>(hourly.size());
+            hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId, k.hour, v[0], v[1])));
+            var dimRows = new ArrayList<DimClicks>(dims.size());
+            dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId, k.day, k.dim, k.value, v[0])));
+            var orphanRows = new ArrayList<OrphanVisits>(orphans.size());
+            orphans.forEach((k, v) -> orphanRows.add(new OrphanVisits(k.day, k.code, v[0])));
+            orphanRows.sort(Comparator.comparingLong(OrphanVisits::day).thenComparing(OrphanVisits::code));
+            return new ClickBatch("sum", 0, 0, hourRows, dimRows, orphanRows, humans);
+        }
     }
 
     /** The key of an hourly roll-up row. */

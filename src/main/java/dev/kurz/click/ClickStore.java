@@ -17,14 +17,22 @@ public interface ClickStore {
     boolean journal(ClickBatch batch);
 
     /**
-     * Folds journaled batches into the roll-ups and removes them from the journal, all in one
-     * transaction: the batches of {@code node}, and those of any node journaled before
-     * {@code staleBefore} (epoch ms; left behind by a node that died). Hourly rows, dimension
+     * Folds journaled batches into the roll-ups and removes them from the journal, in one
+     * transaction: in journal order, the batches of {@code node} up to {@code upToSeq} and those
+     * of any node journaled before {@code staleBefore} (epoch ms; left behind by a node that
+     * died), as many as fit in about {@code maxRows} roll-up rows once summed: it stops after the
+     * batch that goes past them, so it always folds one if there is one. Hourly rows, dimension
      * rows, orphan visits and the links' human totals are added; entries for links deleted
      * meanwhile are dropped. A batch another node is folding at the same moment is folded by one
-     * of the two, never both. Returns how many batches this call folded.
+     * of the two, never both.
      */
-    int fold(String node, long staleBefore);
+    Folded fold(String node, long upToSeq, long staleBefore, int maxRows);
+
+    /**
+     * What a fold did: how many batches it folded, the highest seq of {@code node}'s among them
+     * (0 if none), and whether batches it was asked for are left (it stopped at {@code maxRows}).
+     */
+    record Folded(int batches, long lastOwnSeq, boolean more) {}
 
     /** The id of the link with {@code code}, if there is one. */
     OptionalLong linkId(String code);

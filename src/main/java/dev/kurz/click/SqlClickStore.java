@@ -84,32 +84,46 @@ public final class SqlClickStore implements ClickStore {
      * after a lost COMMIT answer is safe: the rows it folded are gone, so it folds nothing twice.
      */
     @Override
-    public int fold(String node, long staleBefore) {
+    public Folded fold(String node, long upToSeq, long staleBefore, int maxRows) {
         return Jdbc.inIdempotentTransaction(db.writer(), c -> {
-            var batches = new ArrayList<ClickBatch>();
+            var taken = new ArrayList<ClickBatch>();
+            var sum = new ClickBatch.Sum();
+            boolean more = false;
+            long lastOwnSeq = 0;
             try (var ps = c.prepareStatement("SELECT node, seq, created_at, batch FROM click_journal "
-                    + "WHERE node = ? OR created_at < ? ORDER BY node, seq" + (postgres ? " FOR UPDATE" : ""))) {
+                    + "WHERE (node = ? AND seq <= ?) OR created_at < ? ORDER BY node, seq"
+                    + (postgres ? " FOR UPDATE" : ""))) {
                 ps.setString(1, node);
-                ps.setLong(2, staleBefore);
+                ps.setLong(2, upToSeq);
+                ps.setLong(3, staleBefore);
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        batches.add(BatchCodec.decode(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4)));
+                        if (sum.rows() > maxRows) {
+                            more = true;
+                            break;
+                        }
+                        var batch = BatchCodec.decode(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4));
+                        sum.add(batch);
+                        taken.add(batch);
+                        if (batch.node().equals(node)) {
+                            lastOwnSeq = batch.seq();
+                        }
                     }
                 }
             }
-            if (batches.isEmpty()) {
-                return 0;
+            if (taken.isEmpty()) {
+                return new Folded(0, 0, false);
             }
-            addToRollUps(c, ClickBatch.merge(batches));
+            addToRollUps(c, sum.batch());
             try (var ps = c.prepareStatement("DELETE FROM click_journal WHERE node = ? AND seq = ?")) {
-                for (ClickBatch b : batches) {
+                for (ClickBatch b : taken) {
                     ps.setString(1, b.node());
                     ps.setLong(2, b.seq());
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
-            return batches.size();
+            return new Folded(taken.size(), lastOwnSeq, more);
         });
     }
 

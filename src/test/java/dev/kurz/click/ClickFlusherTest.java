@@ -48,6 +48,9 @@ class ClickFlusherTest {
         final AtomicInteger failBefore = new AtomicInteger();
         final AtomicInteger failAfterCommit = new AtomicInteger();
         final AtomicInteger failFold = new AtomicInteger();
+        /** Roll-up rows a fold may take on, if lower than the flusher asks (forces folds in several transactions). */
+        final AtomicInteger maxRowsPerFold = new AtomicInteger(Integer.MAX_VALUE);
+        final AtomicInteger foldTransactions = new AtomicInteger();
         final AtomicInteger applied = new AtomicInteger();
         final AtomicInteger foundInLedger = new AtomicInteger();
 
@@ -70,11 +73,15 @@ class ClickFlusherTest {
         }
 
         @Override
-        public int fold(String node, long staleBefore) {
+        public Folded fold(String node, long upToSeq, long staleBefore, int maxRows) {
             if (failFold.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new StoreException(new SQLTransientConnectionException("database unreachable"));
             }
-            return real.fold(node, staleBefore);
+            Folded folded = real.fold(node, upToSeq, staleBefore, Math.min(maxRows, maxRowsPerFold.get()));
+            if (folded.batches() > 0) {
+                foldTransactions.incrementAndGet();
+            }
+            return folded;
         }
 
         @Override public OptionalLong linkId(String code) { return real.linkId(code); }
@@ -251,6 +258,67 @@ class ClickFlusherTest {
         assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
         assertThat(recorder.unflushed(1)).isZero();
         assertThat(flusher.folds()).isEqualTo(1);
+    }
+
+    @Test
+    void aBigFoldGoesInSeveralTransactionsAndCountsEveryBatchOnce() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of());
+        store.maxRowsPerFold.set(1); // every batch has more roll-up rows than that: one per transaction
+        click(recorder, 1, 5, CHROME, "a.example");
+        flusher.tick();
+        click(recorder, 2, 3, CHROME, "a.example");
+        flusher.tick();
+        click(recorder, 1, 2, GOOGLEBOT, "direct");
+        recorder.recordOrphan("nope");
+
+        flusher.flushNow(); // journals the third batch, then folds the three
+        assertThat(store.foldTransactions.get()).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM click_journal")).isZero();
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(5);
+        assertThat(count("SELECT bots FROM click_counts WHERE link_id = 1")).isEqualTo(2);
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isEqualTo(3);
+        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE dim = 'referrer'")).isEqualTo(10);
+        assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
+        assertThat(recorder.unflushed(1)).isZero();
+        assertThat(recorder.unflushed(2)).isZero();
+    }
+
+    @Test
+    void aFoldTakesRowsOnlyUpToItsLimitAndSaysWhatIsLeft() {
+        FaultyStore store = store();
+        ClickRecorder recorder = start(store, Map.of());
+        for (int i = 0; i < 3; i++) {
+            click(recorder, 1, 1, CHROME, "a.example"); // five roll-up rows a batch, the same five each time
+            flusher.tick();
+        }
+        click(recorder, 2, 1, CHROME, "a.example"); // five more
+        flusher.tick();
+        String node = flusherNode();
+
+        ClickStore.Folded first = store.real.fold(node, 4, 0, 5);
+        assertThat(first).as("the same five rows thrice, then past the limit with the fourth batch")
+                .isEqualTo(new ClickStore.Folded(4, 4, false));
+        assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(3);
+
+        click(recorder, 3, 1, CHROME, "a.example");
+        flusher.tick();
+        click(recorder, 1, 1, CHROME, "b.example");
+        flusher.tick();
+        assertThat(store.real.fold(node, 6, 0, 1)).isEqualTo(new ClickStore.Folded(1, 5, true));
+        assertThat(store.real.fold(node, 5, 0, 1)).as("only up to the seq asked for")
+                .isEqualTo(new ClickStore.Folded(0, 0, false));
+        assertThat(store.real.fold(node, 6, 0, 1)).isEqualTo(new ClickStore.Folded(1, 6, false));
+    }
+
+    /** The flusher's node name, from its journal rows. */
+    private String flusherNode() {
+        try (Connection c = connect(); var rs = c.createStatement().executeQuery("SELECT min(node) FROM click_journal")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

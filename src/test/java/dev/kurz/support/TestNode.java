@@ -69,6 +69,7 @@ public final class TestNode implements AutoCloseable {
         vars.put("KURZ_DATA_DIR", dataDir.toString());
         vars.put("KURZ_BASE_URL", "http://kurz.test");
         vars.put("KURZ_CLICK_FLUSH_MS", "3600000"); // tests flush explicitly
+        vars.put("KURZ_CLICK_FOLD_MS", "3600000"); // (a fold journals what is counted first)
         vars.put("KURZ_SHUTDOWN_GRACE", "2s");
         vars.put("KURZ_SERVE_WORKER", "false"); // tests that need a worker start or enable one
         for (String rate : List.of("KURZ_RATE_CREATE", "KURZ_RATE_CREATE_PER_KEY", "KURZ_RATE_REDIRECT",
