@@ -8,7 +8,8 @@
 //      redirect-cold over 1,000,000 links with L1 sized to 100,000, and the heap that 1,000,000
 //      cached links take;
 //   4. with --large (not in CI; about 40 minutes more): redirect-cold at 10,000 links and at
-//      10,000,000 links, L1 a tenth of the links both times, to show what growth costs.
+//      10,000,000 links, L1 a tenth of the links both times, to show what growth costs
+//      (--growth-only: nginx and this step alone, printed and not written into the docs).
 // Links are created through kurz's API. Prints a Markdown table; without --quick it also writes
 // it into docs/BENCHMARKS.md between the bench/run markers. Every process it starts is stopped
 // by its PID, also on failure.
@@ -81,6 +82,8 @@ public class Bench {
         quick = flags.contains("--quick");
         large = flags.contains("--large");
         heapOnly = flags.contains("--heap-only");
+        boolean growthOnly = flags.contains("--growth-only");
+        large |= growthOnly;
         warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(20); // the JIT needs ~15 s here
         measured = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         jar = repo.resolve("target/kurz.jar");
@@ -95,9 +98,16 @@ public class Bench {
             Path unknown = writeCodes("unknown", randomCodes(10_000));
             if (!heapOnly) {
                 nginx(unknown);
-                sqlite(hotLinks, unknown);
             }
-            postgres(hotLinks, quick ? 20_000 : 1_000_000, unknown);
+            if (growthOnly) {
+                pgPort = startPostgres();
+                redisPort = startRedis();
+            } else {
+                if (!heapOnly) {
+                    sqlite(hotLinks, unknown);
+                }
+                postgres(hotLinks, quick ? 20_000 : 1_000_000, unknown);
+            }
             if (large) {
                 costGrowth();
             }
@@ -111,7 +121,7 @@ public class Bench {
         String table = table(machine);
         System.out.println();
         System.out.println(table);
-        if (!quick && !heapOnly && !runs.isEmpty()) {
+        if (!quick && !heapOnly && !growthOnly && !runs.isEmpty()) {
             writeIntoDocs(table);
         }
         if (stopped != null) {
@@ -241,6 +251,9 @@ public class Bench {
             env.put("KURZ_REDIS_PREFIX", db + ":");
             env.put("KURZ_IMPORT_MAX_BYTES", String.valueOf(4L << 30));
             env.put("KURZ_CACHE_L1_SIZE", String.valueOf(links / 10));
+            // Walking ten million links takes longer than the default L2 TTL (10 min): without
+            // this, Redis would have dropped most of them again by the time they are measured.
+            env.put("KURZ_CACHE_L2_TTL", "6h");
             String key = adminKey(env);
             Proc kurz = startKurz("kurz-" + links, env);
             String base = awaitKurz(kurz, env);
