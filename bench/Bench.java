@@ -602,14 +602,15 @@ public class Bench {
     }
 
     /**
-     * Waits until the node has written every click it counted: twice in a row, 2 s apart, its
-     * {@code kurz_click_pending} gauge is 0 and its last flush ended less than 1.5 s ago (a batch
-     * still being written makes that lag grow). A batch in flight is click data, not what a
-     * measurement of the cache wants to see. At most 3 minutes.
+     * Waits until the node has written every click it counted and folded its journal: twice in a
+     * row, 2 s apart, its {@code kurz_click_pending} gauge is 0, its last flush ended less than
+     * 1.5 s ago and its last fold less than 11 s ago (a batch still being written or folded makes
+     * those lags grow: folding the clicks of a million-link walk takes a minute). A batch in flight
+     * is click data, not what a measurement of the cache wants to see. At most 5 minutes.
      */
     static void settle(String base) throws Exception {
         int[] idleSamples = {0};
-        waitFor("clicks flushed", Duration.ofMinutes(3), () -> {
+        waitFor("clicks flushed", Duration.ofMinutes(5), () -> {
             idleSamples[0] = clicksIdle(base) ? idleSamples[0] + 1 : 0;
             if (idleSamples[0] >= 2) {
                 return true;
@@ -629,7 +630,8 @@ public class Bench {
                     HttpResponse.BodyHandlers.ofString()).body();
             double pending = gauge(metrics, "kurz_click_pending");
             double lag = gauge(metrics, "kurz_click_flush_lag_seconds");
-            return pending == 0 && lag < 1.5;
+            double foldLag = gauge(metrics, "kurz_click_fold_lag_seconds");
+            return pending == 0 && lag < 1.5 && foldLag < 11;
         } catch (Exception e) {
             return false;
         }
