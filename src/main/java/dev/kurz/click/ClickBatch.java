@@ -30,8 +30,9 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
     }
 
     /**
-     * A running sum of batches, one row per roll-up key. Its orphan rows come sorted: no link lock
-     * orders them, so two nodes folding at once take them in the same order.
+     * A running sum of roll-up rows, one per key: what a flush drains from the recorder, and what
+     * a fold adds up from journaled batches. Its orphan rows come sorted: no link lock orders
+     * them, so two nodes folding at once take them in the same order.
      */
     static final class Sum {
         private final Map<HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
@@ -39,19 +40,29 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
         private final Map<OrphanKey, long[]> orphans = new HashMap<>();
         private final Map<Long, Long> humans = new HashMap<>();
 
+        void hourly(long linkId, long hour, long clicks, long bots) {
+            long[] sum = hourly.computeIfAbsent(new HourKey(linkId, hour), k -> new long[2]);
+            sum[0] += clicks;
+            sum[1] += bots;
+        }
+
+        void dim(long linkId, long day, Dimension dim, String value, long clicks) {
+            dims.computeIfAbsent(new DimKey(linkId, day, dim, value), k -> new long[1])[0] += clicks;
+        }
+
+        void orphan(long day, String code, long visits) {
+            orphans.computeIfAbsent(new OrphanKey(day, code), k -> new long[1])[0] += visits;
+        }
+
+        void humans(long linkId, long clicks) {
+            humans.merge(linkId, clicks, Long::sum);
+        }
+
         void add(ClickBatch b) {
-            for (HourlyClicks h : b.hourly) {
-                long[] sum = hourly.computeIfAbsent(new HourKey(h.linkId(), h.hour()), k -> new long[2]);
-                sum[0] += h.clicks();
-                sum[1] += h.bots();
-            }
-            for (DimClicks d : b.dims) {
-                dims.computeIfAbsent(new DimKey(d.linkId(), d.day(), d.dim(), d.value()), k -> new long[1])[0] += d.clicks();
-            }
-            for (OrphanVisits o : b.orphans) {
-                orphans.computeIfAbsent(new OrphanKey(o.day(), o.code()), k -> new long[1])[0] += o.visits();
-            }
-            b.humanPerLink.forEach((link, n) -> humans.merge(link, n, Long::sum));
+            b.hourly.forEach(h -> hourly(h.linkId(), h.hour(), h.clicks(), h.bots()));
+            b.dims.forEach(d -> dim(d.linkId(), d.day(), d.dim(), d.value(), d.clicks()));
+            b.orphans.forEach(o -> orphan(o.day(), o.code(), o.visits()));
+            b.humanPerLink.forEach(this::humans);
         }
 
         /** Roll-up rows the sum holds so far. */
@@ -59,7 +70,8 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
             return hourly.size() + dims.size() + orphans.size();
         }
 
-        ClickBatch batch() {
+        /** The sum as the batch {@code (node, seq)}. */
+        ClickBatch batch(String node, long seq, long createdAt) {
             var hourRows = new ArrayList<HourlyClicks>(hourly.size());
             hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId, k.hour, v[0], v[1])));
             var dimRows = new ArrayList<DimClicks>(dims.size());
@@ -67,15 +79,13 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
             var orphanRows = new ArrayList<OrphanVisits>(orphans.size());
             orphans.forEach((k, v) -> orphanRows.add(new OrphanVisits(k.day, k.code, v[0])));
             orphanRows.sort(Comparator.comparingLong(OrphanVisits::day).thenComparing(OrphanVisits::code));
-            return new ClickBatch("sum", 0, 0, hourRows, dimRows, orphanRows, humans);
+            return new ClickBatch(node, seq, createdAt, hourRows, dimRows, orphanRows, humans);
         }
     }
 
-    /** The key of an hourly roll-up row. */
-    record HourKey(long linkId, long hour) {}
+    private record HourKey(long linkId, long hour) {}
 
-    /** The key of a dimension roll-up row. */
-    record DimKey(long linkId, long day, Dimension dim, String value) {}
+    private record DimKey(long linkId, long day, Dimension dim, String value) {}
 
     private record OrphanKey(long day, String code) {}
 }

@@ -3,7 +3,6 @@ package dev.kurz.click;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -258,40 +257,29 @@ public final class ClickFlusher implements AutoCloseable {
             keys.add(key);
             counts.add(n);
         });
-        Map<ClickBatch.HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
-        Map<ClickBatch.DimKey, long[]> dims = new HashMap<>();
-        Map<Long, Long> humanPerLink = new HashMap<>();
+        var sum = new ClickBatch.Sum();
         for (int i = 0; i < keys.size(); i++) {
             ClickRecorder.Click click = keys.get(i);
             long n = counts.get(i);
             Visit visit = click.visit();
             UserAgents.Agent agent = recorder.agents.resolve(visit.userAgent());
             boolean bot = visit.bot();
-            hourly.computeIfAbsent(new ClickBatch.HourKey(click.linkId(), click.hour()), k -> new long[2])[bot ? 1 : 0] += n;
+            long link = click.linkId();
+            sum.hourly(link, click.hour(), bot ? 0 : n, bot ? n : 0);
             if (!bot) {
-                humanPerLink.merge(click.linkId(), n, Long::sum);
+                sum.humans(link, n);
             }
             int day = click.hour() / 24;
-            add(dims, click.linkId(), day, Dimension.REFERRER, visit.referrer(), n);
-            add(dims, click.linkId(), day, Dimension.BROWSER, agent.browser(), n);
-            add(dims, click.linkId(), day, Dimension.OS, agent.os(), n);
-            add(dims, click.linkId(), day, Dimension.DEVICE, bot ? "bot" : agent.device(), n);
+            sum.dim(link, day, Dimension.REFERRER, visit.referrer(), n);
+            sum.dim(link, day, Dimension.BROWSER, agent.browser(), n);
+            sum.dim(link, day, Dimension.OS, agent.os(), n);
+            sum.dim(link, day, Dimension.DEVICE, bot ? "bot" : agent.device(), n);
             if (visit.country() != null) {
-                add(dims, click.linkId(), day, Dimension.COUNTRY, visit.country(), n);
+                sum.dim(link, day, Dimension.COUNTRY, visit.country(), n);
             }
         }
-        List<OrphanVisits> orphans = new ArrayList<>();
-        recorder.orphans.drain((key, n) -> orphans.add(new OrphanVisits(key.day(), key.code(), n)));
-        var hourRows = new ArrayList<HourlyClicks>(hourly.size());
-        hourly.forEach((k, v) -> hourRows.add(new HourlyClicks(k.linkId(), k.hour(), v[0], v[1])));
-        var dimRows = new ArrayList<DimClicks>(dims.size());
-        dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId(), k.day(), k.dim(), k.value(), v[0])));
-        return new ClickBatch(node, ++seq, clock.millis(), hourRows, dimRows, orphans, humanPerLink);
-    }
-
-    private static void add(Map<ClickBatch.DimKey, long[]> dims, long linkId, int day, Dimension dim, String value,
-                            long n) {
-        dims.computeIfAbsent(new ClickBatch.DimKey(linkId, day, dim, value), k -> new long[1])[0] += n;
+        recorder.orphans.drain((key, n) -> sum.orphan(key.day(), key.code(), n));
+        return sum.batch(node, ++seq, clock.millis());
     }
 
     private void reportDrops() {

@@ -86,7 +86,7 @@ public final class SqlClickStore implements ClickStore {
     @Override
     public Folded fold(String node, long upToSeq, long staleBefore, int maxRows) {
         return Jdbc.inIdempotentTransaction(db.writer(), c -> {
-            var taken = new ArrayList<ClickBatch>();
+            var taken = new ArrayList<JournalKey>(); // the rows' keys only: the sum holds their counts
             var sum = new ClickBatch.Sum();
             boolean more = false;
             long lastOwnSeq = 0;
@@ -104,7 +104,7 @@ public final class SqlClickStore implements ClickStore {
                         }
                         var batch = BatchCodec.decode(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getBytes(4));
                         sum.add(batch);
-                        taken.add(batch);
+                        taken.add(new JournalKey(batch.node(), batch.seq()));
                         if (batch.node().equals(node)) {
                             lastOwnSeq = batch.seq();
                         }
@@ -114,11 +114,11 @@ public final class SqlClickStore implements ClickStore {
             if (taken.isEmpty()) {
                 return new Folded(0, 0, false);
             }
-            addToRollUps(c, sum.batch());
+            addToRollUps(c, sum.batch("sum", 0, 0));
             try (var ps = c.prepareStatement("DELETE FROM click_journal WHERE node = ? AND seq = ?")) {
-                for (ClickBatch b : taken) {
-                    ps.setString(1, b.node());
-                    ps.setLong(2, b.seq());
+                for (JournalKey k : taken) {
+                    ps.setString(1, k.node());
+                    ps.setLong(2, k.seq());
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -126,6 +126,8 @@ public final class SqlClickStore implements ClickStore {
             return new Folded(taken.size(), lastOwnSeq, more);
         });
     }
+
+    private record JournalKey(String node, long seq) {}
 
     private void addToRollUps(Connection c, ClickBatch batch) throws SQLException {
         // Counts of a link deleted since the click are dropped (no orphan rows): one look-up per
