@@ -57,7 +57,11 @@ public class Bench {
     }
 
     /** A measured run of kurz and nginx's req/s around it (the mean of the runs just before and after). */
-    record Measured(Wrk wrk, double nginxRps) {}
+    /**
+     * A measured run: wrk's figures, the nginx reference around it, and the CPU each server
+     * process used per request during it (µs; -1 where that process is not running).
+     */
+    record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs) {}
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -67,6 +71,8 @@ public class Bench {
 
     static Path repo, work, jar, lua;
     static boolean quick, large, heapOnly;
+    static int[] growthLinks = {10_000, 10_000_000};
+    static Proc postgresProc, redisProc;
     static Duration warmUp, measured;
     static final List<Proc> processes = new CopyOnWriteArrayList<>();
     static final List<Run> runs = new ArrayList<>();
@@ -84,6 +90,11 @@ public class Bench {
         heapOnly = flags.contains("--heap-only");
         boolean growthOnly = flags.contains("--growth-only");
         large |= growthOnly;
+        for (String flag : flags) {
+            if (flag.startsWith("--growth-links=")) { // e.g. 10000,1000000 for a shorter look at growth
+                growthLinks = java.util.Arrays.stream(flag.substring(15).split(",")).mapToInt(Integer::parseInt).toArray();
+            }
+        }
         warmUp = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(20); // the JIT needs ~15 s here
         measured = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         jar = repo.resolve("target/kurz.jar");
@@ -240,7 +251,7 @@ public class Bench {
     static void costGrowth() throws Exception {
         int pg = pgPort;
         Measured small = null;
-        for (int links : new int[] {10_000, 10_000_000}) {
+        for (int links : growthLinks) {
             String db = "kurz_" + links;
             run(List.of("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(pg), "-U", "postgres", "-c", "CREATE DATABASE " + db));
             Map<String, String> env = new HashMap<>();
@@ -259,6 +270,7 @@ public class Bench {
             String base = awaitKurz(kurz, env);
             List<String> codes = importLinks(base, key, links, "growth-" + links);
             walk(base, codes);
+            settle(base); // folding the walk's clicks is not what this row measures
             Path file = writeCodes("growth-" + links, codes);
             Measured m = measure(kurz, base, "redirect", file, key);
             String scenario = "redirect-cold (%s links, L1 %s)".formatted(count(links), count(links / 10));
@@ -269,11 +281,14 @@ public class Bench {
                 // The two rows are measured half an hour apart, so each is taken relative to the
                 // nginx runs around it: the machine's drift would otherwise read as growth.
                 double relative = (m.wrk().rps() / m.nginxRps()) / (small.wrk().rps() / small.nginxRps());
-                notes.add(String.format(Locale.ROOT, "Cost growth (`bench/run --large`): redirect-cold at 10,000,000 links "
-                        + "answers %,.0f req/s (%.2f× nginx), against %,.0f req/s (%.2f× nginx) at 10,000 links: "
-                        + "%.1f%% of it, relative to nginx in the same minutes (%.1f%% in raw req/s).",
-                        m.wrk().rps(), m.wrk().rps() / m.nginxRps(), small.wrk().rps(), small.wrk().rps() / small.nginxRps(),
-                        100 * relative, 100 * m.wrk().rps() / small.wrk().rps()));
+                notes.add(String.format(Locale.ROOT, "Cost growth (`bench/run --large`): redirect-cold at %s links "
+                        + "answers %,.0f req/s (%.2f× nginx), against %,.0f req/s (%.2f× nginx) at %s links: "
+                        + "%.1f%% of it, relative to nginx in the same minutes (%.1f%% in raw req/s). "
+                        + "CPU per redirect: kurz %.1f µs against %.1f, PostgreSQL %.1f against %.1f, Redis %.1f against %.1f.",
+                        count(links), m.wrk().rps(), m.wrk().rps() / m.nginxRps(), small.wrk().rps(),
+                        small.wrk().rps() / small.nginxRps(), count(growthLinks[0]), 100 * relative,
+                        100 * m.wrk().rps() / small.wrk().rps(), m.kurzCpuUs(), small.kurzCpuUs(), m.postgresCpuUs(),
+                        small.postgresCpuUs(), m.redisCpuUs(), small.redisCpuUs()));
             }
             stop(kurz);
         }
@@ -314,9 +329,43 @@ public class Bench {
         }
         Duration reference = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
+        long kurzTicks = cpuTicks(kurz), pgTicks = cpuTicks(postgresProc), redisTicks = cpuTicks(redisProc);
         Wrk w = wrk(base, mode, codes, key, measured);
+        double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), pgUs = perRequest(cpuTicks(postgresProc) - pgTicks, w),
+                redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
-        return new Measured(w, (before + after) / 2);
+        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs);
+    }
+
+    /**
+     * CPU time (user + system, clock ticks of 1/100 s) a server has used so far: the process and
+     * its running children (PostgreSQL's backends and workers) plus the children it has reaped.
+     * -1 when the process is not running.
+     */
+    static long cpuTicks(Proc p) {
+        if (p == null || !p.process().isAlive()) {
+            return -1;
+        }
+        long ticks = statTicks(p.pid(), true);
+        for (ProcessHandle child : p.process().descendants().toList()) {
+            ticks += Math.max(0, statTicks(child.pid(), false));
+        }
+        return ticks;
+    }
+
+    static long statTicks(long pid, boolean withReaped) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long own = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            return withReaped ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own; // cutime, cstime
+        } catch (IOException | RuntimeException e) {
+            return -1; // ended
+        }
+    }
+
+    static double perRequest(long ticks, Wrk w) {
+        return ticks < 0 || w.requests() == 0 ? -1 : ticks * 10_000.0 / w.requests();
     }
 
     /** CPU time the JVM's JIT compiler threads have used so far, in clock ticks (1/100 s). */
@@ -366,9 +415,10 @@ public class Bench {
         long rss = rssKiB(kurz.pid());
         long heap = liveHeapKiB(kurz.pid());
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
-        System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d%n",
+        System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
+                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors);
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs());
     }
 
     // ---------------------------------------------------------------- kurz through its API
@@ -376,12 +426,20 @@ public class Bench {
     static Proc startKurz(String name, Map<String, String> env) throws IOException {
         int port = freePort();
         Map<String, String> all = new HashMap<>(env);
+        // KURZ_* variables in bench/run's own environment reach every node: a way to compare a
+        // setting (KURZ_CLICK_FOLD_MS=3600000 bench/run --growth-only ...). They win over the
+        // bench's own choices below, except the port, address and base URL.
+        System.getenv().forEach((variable, value) -> {
+            if (variable.startsWith("KURZ_")) {
+                all.put(variable, value);
+            }
+        });
         all.put("KURZ_PORT", String.valueOf(port));
         all.put("KURZ_HOST", "127.0.0.1");
         all.put("KURZ_BASE_URL", "http://s.kurz.test");
         // One client address sends everything; the per-IP budgets would answer 429 to most of it.
         for (String budget : List.of("KURZ_RATE_CREATE", "KURZ_RATE_CREATE_PER_KEY", "KURZ_RATE_REDIRECT", "KURZ_RATE_NOT_FOUND")) {
-            all.put(budget, "off");
+            all.putIfAbsent(budget, "off");
         }
         Files.writeString(work.resolve(name + ".port"), String.valueOf(port));
         // The launcher's flags (./kurz): G1 with compact object headers, stop on OutOfMemoryError.
@@ -565,7 +623,7 @@ public class Bench {
                 shared_buffers = 512MB
                 max_connections = 100
                 """, java.nio.file.StandardOpenOption.APPEND);
-        Proc pg = start("postgres", List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
+        Proc pg = postgresProc = start("postgres", List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
                 PG_BIN + "postgres", "-D", data.toString(), "-p", String.valueOf(port), "-k", work.toString()), Map.of());
         waitFor("PostgreSQL accepting connections", Duration.ofSeconds(30),
                 () -> exec(List.of(PG_BIN + "pg_isready", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port))) == 0);
@@ -575,7 +633,7 @@ public class Bench {
 
     static int startRedis() throws Exception {
         int port = freePort();
-        start("redis", List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+        redisProc = start("redis", List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", work.toString()), Map.of());
         waitFor("Redis answering", Duration.ofSeconds(10),
                 () -> exec(List.of("redis-cli", "-p", String.valueOf(port), "ping")) == 0);
