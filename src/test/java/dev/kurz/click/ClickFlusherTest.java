@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClickFlusherTest {
 
-    private static final String CHROME =
+    static final String CHROME =
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
     private static final String GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
@@ -39,11 +39,11 @@ class ClickFlusherTest {
     Path dir;
 
     private final MutableClock clock = new MutableClock();
-    private Database db;
-    private ClickFlusher flusher;
+    Database db;
+    ClickFlusher flusher;
 
     /** A store that fails the way a database does: before the transaction, or after its commit. */
-    private static final class FaultyStore implements ClickStore {
+    static final class FaultyStore implements ClickStore {
         final ClickStore real;
         final AtomicInteger failBefore = new AtomicInteger();
         final AtomicInteger failAfterCommit = new AtomicInteger();
@@ -103,7 +103,7 @@ class ClickFlusherTest {
 
     private static final Duration FOLD_EVERY = Duration.ofSeconds(10);
 
-    private ClickRecorder start(FaultyStore store, Map<String, String> env) {
+    ClickRecorder start(FaultyStore store, Map<String, String> env) {
         var recorder = new ClickRecorder(clock, Settings.from(base, env));
         flusher = flusher(recorder, store);
         return recorder;
@@ -114,7 +114,7 @@ class ClickFlusherTest {
         return ClickFlusher.start(recorder, store, clock, Duration.ofHours(1), FOLD_EVERY);
     }
 
-    private FaultyStore store() {
+    FaultyStore store() {
         var env = new java.util.HashMap<>(backend());
         env.put("KURZ_DATA_DIR", dir.toString());
         base = Map.copyOf(env);
@@ -378,7 +378,7 @@ class ClickFlusherTest {
         assertThat(count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(20);
     }
 
-    private void click(ClickRecorder recorder, long linkId, int n, String ua, String referrer) {
+    void click(ClickRecorder recorder, long linkId, int n, String ua, String referrer) {
         Visit visit = new Visit(UserAgents.isBot(ua), ua, referrer, null);
         for (int i = 0; i < n; i++) {
             recorder.record(linkId, visit);
@@ -391,7 +391,7 @@ class ClickFlusherTest {
                 : DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kurz.db"));
     }
 
-    private void sql(String statement) {
+    void sql(String statement) {
         try (Connection c = connect()) {
             c.createStatement().execute(statement);
         } catch (SQLException e) {
@@ -399,7 +399,7 @@ class ClickFlusherTest {
         }
     }
 
-    private long count(String query) {
+    long count(String query) {
         try (Connection c = connect(); var rs = c.createStatement().executeQuery(query)) {
             rs.next();
             return rs.getLong(1);
