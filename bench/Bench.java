@@ -61,7 +61,8 @@ public class Bench {
      * A measured run: wrk's figures, the nginx reference around it, and the CPU each server
      * process used per request during it (µs; -1 where that process is not running).
      */
-    record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs) {}
+    record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs,
+                    String kurzThreads) {}
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -330,11 +331,36 @@ public class Bench {
         Duration reference = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         long kurzTicks = cpuTicks(kurz), pgTicks = cpuTicks(postgresProc), redisTicks = cpuTicks(redisProc);
+        Map<String, Long> threadsBefore = threadTicks(kurz.pid());
         Wrk w = wrk(base, mode, codes, key, measured);
+        Map<String, Long> threadsAfter = threadTicks(kurz.pid());
+        var threads = new StringBuilder();
+        threadsAfter.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> threads.append(String.format(Locale.ROOT, "%s%s %.1f", threads.isEmpty() ? "" : ", ",
+                        e.getKey(), perRequest(e.getValue(), w))));
         double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), pgUs = perRequest(cpuTicks(postgresProc) - pgTicks, w),
                 redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
-        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs);
+        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads.toString());
+    }
+
+    /** CPU ticks of a process's threads, summed by name without its trailing number ("GC Thread#"). */
+    static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> ticks = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+$", "");
+                long t = statTicks(Long.parseLong(task.getFileName().toString()), false);
+                if (t > 0) {
+                    ticks.merge(name, t, Long::sum);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process or a thread ended: what was read is enough for a breakdown
+        }
+        return ticks;
     }
 
     /**
@@ -416,9 +442,9 @@ public class Bench {
         long heap = liveHeapKiB(kurz.pid());
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
-                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n",
+                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n    kurz threads, us/request: %s%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs());
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), m.kurzThreads());
     }
 
     // ---------------------------------------------------------------- kurz through its API
