@@ -351,14 +351,18 @@ public class Bench {
         Map<String, Long> ticks = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {
-                String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+$", "");
-                long t = statTicks(Long.parseLong(task.getFileName().toString()), false);
-                if (t > 0) {
-                    ticks.merge(name, t, Long::sum);
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+$", "");
+                    long t = threadStatTicks(task);
+                    if (t > 0) {
+                        ticks.merge(name, t, Long::sum);
+                    }
+                } catch (IOException e) {
+                    // the thread ended
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            // the process or a thread ended: what was read is enough for a breakdown
+        } catch (IOException e) {
+            // the process ended
         }
         return ticks;
     }
@@ -390,30 +394,25 @@ public class Bench {
         }
     }
 
+    /** utime + stime of one thread ({@code /proc/<pid>/task/<tid>}; /proc/<tid>/stat would be the process's). */
+    static long threadStatTicks(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1; // ended
+        }
+    }
+
     static double perRequest(long ticks, Wrk w) {
         return ticks < 0 || w.requests() == 0 ? -1 : ticks * 10_000.0 / w.requests();
     }
 
-    /** CPU time the JVM's JIT compiler threads have used so far, in clock ticks (1/100 s). */
+    /** CPU time the JVM's JIT compiler threads (C1 and C2) have used so far, in clock ticks (1/100 s). */
     static long compilerTicks(long pid) {
-        long ticks = 0;
-        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-            for (Path task : tasks.toList()) {
-                try {
-                    if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) { // C1 and C2
-                        continue;
-                    }
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-                } catch (IOException e) {
-                    // the thread ended
-                }
-            }
-        } catch (IOException e) {
-            return 0;
-        }
-        return ticks;
+        return threadTicks(pid).entrySet().stream().filter(e -> e.getKey().contains("CompilerThre"))
+                .mapToLong(Map.Entry::getValue).sum();
     }
 
     static Wrk wrk(String base, String mode, Path codes, String key, Duration d) throws Exception {
@@ -644,10 +643,17 @@ public class Bench {
         run(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
                 PG_BIN + "initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "-E", "UTF8"));
         // Durable commits (fsync, synchronous_commit on: the defaults); enough memory for the links.
+        // Checkpoints at most every 15 minutes and full-page images compressed: after a checkpoint
+        // the first change to a page puts the whole page into the WAL, and a fold of clicks over a
+        // big catalogue changes a page of links and of each roll-up index per link. PostgreSQL's
+        // defaults (1 GB, 5 min) are sized for small machines; these are usual for a busy one.
         Files.writeString(data.resolve("postgresql.auto.conf"), """
                 listen_addresses = '127.0.0.1'
                 shared_buffers = 512MB
                 max_connections = 100
+                max_wal_size = 8GB
+                checkpoint_timeout = 15min
+                wal_compression = lz4
                 """, java.nio.file.StandardOpenOption.APPEND);
         Proc pg = postgresProc = start("postgres", List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
                 PG_BIN + "postgres", "-D", data.toString(), "-p", String.valueOf(port), "-k", work.toString()), Map.of());
