@@ -39,7 +39,6 @@ public final class SqlClickStore implements ClickStore {
     private final String upsertHourly;
     private final String upsertDims;
     private final String upsertOrphans;
-    private final String addTotals;
 
     public SqlClickStore(Database db) {
         this.db = db;
@@ -51,9 +50,6 @@ public final class SqlClickStore implements ClickStore {
                 + " ON CONFLICT (link_id, day, dim, value) DO UPDATE SET clicks = click_dims.clicks + excluded.clicks";
         this.upsertOrphans = "INSERT INTO orphan_visits (day, code, visits) " + rowsOf(ORPHAN_TYPES)
                 + " ON CONFLICT (day, code) DO UPDATE SET visits = orphan_visits.visits + excluded.visits";
-        this.addTotals = postgres
-                ? "UPDATE links SET clicks = links.clicks + u.n FROM " + unnest(TOTAL_TYPES) + " AS u(n, id) WHERE links.id = u.id"
-                : "UPDATE links SET clicks = clicks + ? WHERE id = ?";
     }
 
     @Override
@@ -132,7 +128,7 @@ public final class SqlClickStore implements ClickStore {
     private void addToRollUps(Connection c, ClickBatch batch) throws SQLException {
         // Counts of a link deleted since the click are dropped (no orphan rows): one look-up per
         // link here rather than one per row written.
-        long[] live = liveLinks(c, batch);
+        long[] live = postgres ? addTotalsLocking(c, batch) : liveLinks(c, batch);
         var hourly = new Columns(HOURLY_TYPES);
         for (HourlyClicks h : batch.hourly()) {
             if (isLive(live, h.linkId())) {
@@ -152,46 +148,74 @@ public final class SqlClickStore implements ClickStore {
             orphans.add(o.day(), o.code(), o.visits());
         }
         write(c, upsertOrphans, orphans);
-        var totals = new Columns(TOTAL_TYPES);
-        for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) {
-            if (isLive(live, e.getKey())) {
-                totals.add(e.getValue(), e.getKey());
+        if (!postgres) {
+            try (var ps = c.prepareStatement("UPDATE links SET clicks = clicks + ? WHERE id = ?")) {
+                for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) {
+                    ps.setLong(1, e.getValue());
+                    ps.setLong(2, e.getKey());
+                    ps.addBatch(); // a deleted link's row is simply not there to update
+                }
+                ps.executeBatch();
             }
         }
-        write(c, addTotals, totals);
+    }
+
+    /** Every link the batch clicked, in id order. */
+    private static long[] clickedLinks(ClickBatch batch) {
+        return batch.hourly().stream().mapToLong(HourlyClicks::linkId).distinct().sorted().toArray();
     }
 
     /**
-     * The batch's links that still exist, sorted. On PostgreSQL they are also locked, in id order,
-     * until the commit: a delete of one of them waits for this batch and then removes its rows
-     * too, and two nodes flushing the same links queue on the first one they share instead of
-     * deadlocking on roll-up rows taken in different orders (so the rows need no sorting).
+     * PostgreSQL: adds the batch's human clicks to {@code links.clicks} first, and returns the
+     * links that still exist, sorted. The update also locks them until the commit: a delete of one
+     * of them waits for this batch and then removes its rows too, and two nodes folding the same
+     * links queue on the first one they share instead of deadlocking on roll-up rows taken in
+     * different orders (so the rows need no sorting). The ids go in sorted, and the plan (a look-up
+     * per id, see {@link #indexLookupsOnly}) updates them in that order; should a plan ever take
+     * them in another, PostgreSQL detects the deadlock and the fold is retried. A link clicked only
+     * by bots gets {@code + 0}: its row is locked like the others. One look-up per link, where a
+     * lock and then an update took two.
      */
-    private long[] liveLinks(Connection c, ClickBatch batch) throws SQLException {
-        long[] ids = batch.hourly().stream().mapToLong(HourlyClicks::linkId).distinct().sorted().toArray();
+    private long[] addTotalsLocking(Connection c, ClickBatch batch) throws SQLException {
+        long[] ids = clickedLinks(batch);
+        if (ids.length == 0) {
+            return ids;
+        }
+        var humans = new Long[ids.length];
+        var boxedIds = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            boxedIds[i] = ids[i];
+            humans[i] = batch.humanPerLink().getOrDefault(ids[i], 0L);
+        }
+        indexLookupsOnly(c);
         var live = new long[ids.length];
         int n = 0;
-        if (ids.length == 0) {
-            return live;
-        }
-        if (postgres) {
-            indexLookupsOnly(c);
-            try (var ps = c.prepareStatement("SELECT id FROM links WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE")) {
-                ps.setArray(1, c.createArrayOf("bigint", Arrays.stream(ids).boxed().toArray()));
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        live[n++] = rs.getLong(1);
-                    }
+        try (var ps = c.prepareStatement("UPDATE links SET clicks = links.clicks + u.n "
+                + "FROM unnest(?::bigint[], ?::bigint[]) AS u(id, n) WHERE links.id = u.id RETURNING links.id")) {
+            ps.setArray(1, c.createArrayOf("bigint", boxedIds));
+            ps.setArray(2, c.createArrayOf("bigint", humans));
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    live[n++] = rs.getLong(1);
                 }
             }
-        } else { // SQLite has one writer at a time: nothing deletes a link before this commits
-            try (var ps = c.prepareStatement("SELECT 1 FROM links WHERE id = ?")) {
-                for (long id : ids) {
-                    ps.setLong(1, id);
-                    try (var rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            live[n++] = id;
-                        }
+        }
+        live = Arrays.copyOf(live, n);
+        Arrays.sort(live);
+        return live;
+    }
+
+    /** SQLite: the batch's links that still exist, sorted (one writer at a time: none is deleted before this commits). */
+    private static long[] liveLinks(Connection c, ClickBatch batch) throws SQLException {
+        long[] ids = clickedLinks(batch);
+        var live = new long[ids.length];
+        int n = 0;
+        try (var ps = c.prepareStatement("SELECT 1 FROM links WHERE id = ?")) {
+            for (long id : ids) {
+                ps.setLong(1, id);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        live[n++] = id;
                     }
                 }
             }
@@ -202,10 +226,11 @@ public final class SqlClickStore implements ClickStore {
     /**
      * For the rest of this transaction, PostgreSQL finds a fold's links through the primary key,
      * one look-up per link. Given a hundred thousand ids, its planner reads the whole of
-     * {@code links} instead (a sequential scan, or a hash join over every row for the totals),
-     * which costs in proportion to the catalogue, not to the clicks: 1.5 s against 0.3 s for the
-     * lock with a million links, and ten times more with ten million. JIT compilation, which the
-     * plans' inflated estimates would switch on, only adds time to a statement planned once.
+     * {@code links} instead (a sequential scan, or a hash join over every row), which costs in
+     * proportion to the catalogue, not to the clicks: locking 100,000 of a million links took
+     * 1.5 s by scan and 0.3 s by key, and ten million links would make the scan ten times longer.
+     * JIT compilation, which the plans' inflated estimates would switch on, only adds time to a
+     * statement planned once.
      */
     private static void indexLookupsOnly(Connection c) throws SQLException {
         try (var ps = c.prepareStatement("SELECT set_config('enable_seqscan', 'off', true), "
@@ -250,7 +275,6 @@ public final class SqlClickStore implements ClickStore {
     private static final String[] HOURLY_TYPES = {"bigint", "bigint", "bigint", "bigint"};
     private static final String[] DIM_TYPES = {"bigint", "bigint", "text", "text", "bigint"};
     private static final String[] ORPHAN_TYPES = {"bigint", "text", "bigint"};
-    private static final String[] TOTAL_TYPES = {"bigint", "bigint"};
 
     /** Where the rows come from: {@code VALUES (?, ?)} on SQLite, {@code SELECT * FROM unnest(?::bigint[], ...)}. */
     private String rowsOf(String[] types) {
