@@ -62,7 +62,7 @@ public class Bench {
      * process used per request during it (µs; -1 where that process is not running).
      */
     record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs,
-                    String kurzThreads) {}
+                    String kurzThreads, String postgresParts) {}
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -331,19 +331,51 @@ public class Bench {
         Duration reference = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         long kurzTicks = cpuTicks(kurz), pgTicks = cpuTicks(postgresProc), redisTicks = cpuTicks(redisProc);
-        Map<String, Long> threadsBefore = threadTicks(kurz.pid());
+        Map<String, Long> threadsBefore = threadTicks(kurz.pid()), pgBefore = postgresTicks();
         Wrk w = wrk(base, mode, codes, key, measured);
-        Map<String, Long> threadsAfter = threadTicks(kurz.pid());
-        var threads = new StringBuilder();
-        threadsAfter.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
-                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .forEach(e -> threads.append(String.format(Locale.ROOT, "%s%s %.1f", threads.isEmpty() ? "" : ", ",
-                        e.getKey(), perRequest(e.getValue(), w))));
+        String threads = breakdown(threadsBefore, threadTicks(kurz.pid()), w);
+        String pgParts = breakdown(pgBefore, postgresTicks(), w);
         double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), pgUs = perRequest(cpuTicks(postgresProc) - pgTicks, w),
                 redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
-        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads.toString());
+        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts);
+    }
+
+    /** What each part used between two readings, per request, biggest first: "a 12.0, b 3.1". */
+    static String breakdown(Map<String, Long> before, Map<String, Long> after, Wrk w) {
+        var out = new StringBuilder();
+        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> out.append(String.format(Locale.ROOT, "%s%s %.1f", out.isEmpty() ? "" : ", ", e.getKey(),
+                        perRequest(e.getValue(), w))));
+        return out.toString();
+    }
+
+    /**
+     * PostgreSQL's CPU ticks by process role, from each process's title ("postgres: checkpointer",
+     * "postgres: autovacuum worker", a backend's "postgres: user db address state"). Processes
+     * that ended (autovacuum workers) count in the postmaster's reaped children.
+     */
+    static Map<String, Long> postgresTicks() {
+        Map<String, Long> ticks = new HashMap<>();
+        if (postgresProc == null || !postgresProc.process().isAlive()) {
+            return ticks;
+        }
+        ticks.put("postmaster and ended workers", statTicks(postgresProc.pid(), true));
+        for (ProcessHandle child : postgresProc.process().descendants().toList()) {
+            try {
+                String title = Files.readString(Path.of("/proc/" + child.pid() + "/cmdline")).replace('\0', ' ').strip()
+                        .replaceFirst("^postgres: ", "");
+                String role = title.startsWith("postgres ") ? "backends" : title.replaceAll("\\s+", " ");
+                long t = statTicks(child.pid(), false);
+                if (t > 0) {
+                    ticks.merge(role, t, Long::sum);
+                }
+            } catch (IOException e) {
+                // ended
+            }
+        }
+        return ticks;
     }
 
     /** CPU ticks of a process's threads, summed by name without its trailing number ("GC Thread#"). */
@@ -441,9 +473,10 @@ public class Bench {
         long heap = liveHeapKiB(kurz.pid());
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
-                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n    kurz threads, us/request: %s%n",
+                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n    kurz threads, us/request: %s%n"
+                        + "    postgres, us/request: %s%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), m.kurzThreads());
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), m.kurzThreads(), m.postgresParts());
     }
 
     // ---------------------------------------------------------------- kurz through its API
