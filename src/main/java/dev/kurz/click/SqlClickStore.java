@@ -18,8 +18,9 @@ import java.util.StringJoiner;
 
 /**
  * {@link ClickStore} over JDBC; the reads run the same SQL on SQLite and PostgreSQL (window
- * functions, integer division), and the roll-up writes differ only in where their rows come
- * from: a JDBC batch over {@code VALUES} on SQLite, arrays read by {@code unnest} on PostgreSQL.
+ * functions, integer division), and the roll-up writes differ mainly in where their rows come
+ * from: a JDBC batch over {@code VALUES} on SQLite, arrays read by {@code unnest} on PostgreSQL
+ * (where a fold adds to the links' totals first, which also locks them).
  * A journaled batch is one {@code click_journal} row ({@link BatchCodec}); a fold decodes the
  * rows it takes, sums them and writes each roll-up row once.
  *
