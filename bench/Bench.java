@@ -56,10 +56,10 @@ public class Bench {
         }
     }
 
-    /** A measured run of kurz and nginx's req/s around it (the mean of the runs just before and after). */
     /**
-     * A measured run: wrk's figures, the nginx reference around it, and the CPU each server
-     * process used per request during it (µs; -1 where that process is not running).
+     * A measured run: wrk's figures, nginx's req/s around it (the mean of the runs just before and
+     * after), and the CPU each server used per request during it (µs; -1 where it is not running),
+     * kurz's by thread and PostgreSQL's by process role.
      */
     record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs,
                     String kurzThreads, String postgresParts) {}
@@ -361,13 +361,13 @@ public class Bench {
         if (postgresProc == null || !postgresProc.process().isAlive()) {
             return ticks;
         }
-        ticks.put("postmaster and ended workers", statTicks(postgresProc.pid(), true));
+        ticks.put("postmaster and ended workers", statTicks(Path.of("/proc/" + postgresProc.pid() + "/stat"), true));
         for (ProcessHandle child : postgresProc.process().descendants().toList()) {
             try {
                 String title = Files.readString(Path.of("/proc/" + child.pid() + "/cmdline")).replace('\0', ' ').strip()
                         .replaceFirst("^postgres: ", "");
                 String role = title.startsWith("postgres ") ? "backends" : title.replaceAll("\\s+", " ");
-                long t = statTicks(child.pid(), false);
+                long t = statTicks(Path.of("/proc/" + child.pid() + "/stat"), false);
                 if (t > 0) {
                     ticks.merge(role, t, Long::sum);
                 }
@@ -385,7 +385,7 @@ public class Bench {
             for (Path task : tasks.toList()) {
                 try {
                     String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+$", "");
-                    long t = threadStatTicks(task);
+                    long t = statTicks(task.resolve("stat"), false);
                     if (t > 0) {
                         ticks.merge(name, t, Long::sum);
                     }
@@ -408,30 +408,24 @@ public class Bench {
         if (p == null || !p.process().isAlive()) {
             return -1;
         }
-        long ticks = statTicks(p.pid(), true);
+        long ticks = statTicks(Path.of("/proc/" + p.pid() + "/stat"), true);
         for (ProcessHandle child : p.process().descendants().toList()) {
-            ticks += Math.max(0, statTicks(child.pid(), false));
+            ticks += Math.max(0, statTicks(Path.of("/proc/" + child.pid() + "/stat"), false));
         }
         return ticks;
     }
 
-    static long statTicks(long pid, boolean withReaped) {
+    /**
+     * utime + stime from a {@code stat} file, with the reaped children's if asked; -1 once it is
+     * gone. A thread's is {@code /proc/<pid>/task/<tid>/stat} ({@code /proc/<tid>/stat} reports
+     * its whole process).
+     */
+    static long statTicks(Path stat, boolean withReaped) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String text = Files.readString(stat);
+            String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
             long own = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
             return withReaped ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own; // cutime, cstime
-        } catch (IOException | RuntimeException e) {
-            return -1; // ended
-        }
-    }
-
-    /** utime + stime of one thread ({@code /proc/<pid>/task/<tid>}; /proc/<tid>/stat would be the process's). */
-    static long threadStatTicks(Path task) {
-        try {
-            String stat = Files.readString(task.resolve("stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
         } catch (IOException | RuntimeException e) {
             return -1; // ended
         }
@@ -473,10 +467,12 @@ public class Bench {
         long heap = liveHeapKiB(kurz.pid());
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
-                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n    kurz threads, us/request: %s%n"
-                        + "    postgres, us/request: %s%n",
+                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n    kurz threads, us/request: %s%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), m.kurzThreads(), m.postgresParts());
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), m.kurzThreads());
+        if (!m.postgresParts().isEmpty()) {
+            System.out.printf("    postgres, us/request: %s%n", m.postgresParts());
+        }
     }
 
     // ---------------------------------------------------------------- kurz through its API
