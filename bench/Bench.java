@@ -330,15 +330,20 @@ public class Bench {
         }
         Duration reference = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
-        long kurzTicks = cpuTicks(kurz), pgTicks = cpuTicks(postgresProc), redisTicks = cpuTicks(redisProc);
+        long kurzTicks = cpuTicks(kurz), redisTicks = cpuTicks(redisProc);
         Map<String, Long> threadsBefore = threadTicks(kurz.pid()), pgBefore = postgresTicks();
         Wrk w = wrk(base, mode, codes, key, measured);
+        Map<String, Long> pgAfter = postgresTicks();
         String threads = breakdown(threadsBefore, threadTicks(kurz.pid()), w);
-        String pgParts = breakdown(pgBefore, postgresTicks(), w);
-        double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), pgUs = perRequest(cpuTicks(postgresProc) - pgTicks, w),
-                redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w);
+        String pgParts = breakdown(pgBefore, pgAfter, w);
+        double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w),
+                pgUs = perRequest(sum(pgAfter) - sum(pgBefore), w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts);
+    }
+
+    static long sum(Map<String, Long> ticks) {
+        return ticks.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** What each part used between two readings, per request, biggest first: "a 12.0, b 3.1". */
@@ -400,19 +405,11 @@ public class Bench {
     }
 
     /**
-     * CPU time (user + system, clock ticks of 1/100 s) a server has used so far: the process and
-     * its running children (PostgreSQL's backends and workers) plus the children it has reaped.
-     * -1 when the process is not running.
+     * CPU time (user + system, clock ticks of 1/100 s) a process has used so far; -1 when it is
+     * not running. PostgreSQL's, spread over its processes, is {@link #postgresTicks}.
      */
     static long cpuTicks(Proc p) {
-        if (p == null || !p.process().isAlive()) {
-            return -1;
-        }
-        long ticks = statTicks(Path.of("/proc/" + p.pid() + "/stat"), true);
-        for (ProcessHandle child : p.process().descendants().toList()) {
-            ticks += Math.max(0, statTicks(Path.of("/proc/" + child.pid() + "/stat"), false));
-        }
-        return ticks;
+        return p == null || !p.process().isAlive() ? -1 : statTicks(Path.of("/proc/" + p.pid() + "/stat"), false);
     }
 
     /**
