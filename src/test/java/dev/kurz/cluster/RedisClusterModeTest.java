@@ -30,6 +30,7 @@ class RedisClusterModeTest {
         cluster.start();
         List<Integer> listening = cluster.serverPorts();
         try {
+            Backends.awaitRedisClusterReady(listening);
             var env = new HashMap<>(Backends.postgresSettings());
             env.put("KURZ_REDIS_URL", "redis-cluster://127.0.0.1:" + listening.get(0) + ",127.0.0.1:" + listening.get(1));
             try (var a = TestNode.start(dir.resolve("a"), env); var b = TestNode.start(dir.resolve("b"), env)) {

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import redis.embedded.RedisServer;
@@ -100,6 +101,26 @@ public final class Backends {
     }
 
     /**
+     * Waits until every node of a Redis Cluster says {@code cluster_state:ok} and knows all the
+     * others. The embedded cluster's start() checks one node only; the others learn the slot map by
+     * gossip and a fresh master refuses commands for a while after that (CLUSTERDOWN), so a test that
+     * talks to any shard straight after start() can fail for reasons that are not kurz's.
+     */
+    public static void awaitRedisClusterReady(java.util.List<Integer> ports) {
+        for (int port : ports) {
+            var client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create("127.0.0.1", port));
+            try (var c = client.connect()) {
+                awaitTrue("Redis Cluster node " + port + " ready", Duration.ofSeconds(20), () -> {
+                    String info = c.sync().clusterInfo();
+                    return info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + ports.size());
+                });
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    /**
      * Waits until {@code key} exists in the Redis at {@code url} (standalone or redis-cluster://):
      * L2 writes are fire-and-forget, so a test must see one land before relying on it.
      */
@@ -124,7 +145,11 @@ public final class Backends {
     }
 
     private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+        awaitTrue(what, Duration.ofSeconds(5), condition);
+    }
+
+    private static void awaitTrue(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("never: %s", what).isLessThan(deadline);
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
