@@ -10,6 +10,7 @@ import dev.kurz.db.Database;
 import dev.kurz.db.InstanceValues;
 import dev.kurz.http.Blocking;
 import dev.kurz.http.Health;
+import dev.kurz.http.IoTransport;
 import dev.kurz.http.Metrics;
 import dev.kurz.http.OpenApi;
 import dev.kurz.http.Problems;
@@ -32,6 +33,7 @@ import dev.kurz.redis.Redis;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.ext.web.Router;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -63,11 +65,12 @@ public final class App implements AutoCloseable {
     private final Jobs jobs;
     private final Metrics metrics;
     private final Router router;
+    private final Transport transport;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private App(Settings settings, Database db, Blocking blocking, Clicks clicks, Health health, Vertx vertx,
                 WebServer server, LinkCache cache, Redis redis, ApiKeys apiKeys, Jobs jobs, Metrics metrics,
-                Router router) {
+                Router router, Transport transport) {
         this.settings = settings;
         this.db = db;
         this.blocking = blocking;
@@ -81,10 +84,12 @@ public final class App implements AutoCloseable {
         this.jobs = jobs;
         this.metrics = metrics;
         this.router = router;
+        this.transport = transport;
     }
 
     /** Opens the database (migrating it), wires the features and starts serving HTTP. */
     public static App start(Settings settings, Clock clock) {
+        Transport transport = IoTransport.choose(settings.ioTransport()); // before opening anything it would leak
         Database db = Database.open(settings);
         var metrics = new Metrics();
         var blocking = new Blocking();
@@ -93,7 +98,7 @@ public final class App implements AutoCloseable {
 
         var store = new SqlLinkStore(db);
         var minter = minter(settings, db);
-        Redis redis = settings.redisUrl().map(url -> Redis.connect(url, settings.redisTimeout())).orElse(null);
+        Redis redis = settings.redisUrl().map(url -> Redis.connect(url, settings.redisTimeout(), transport.name())).orElse(null);
         L2Cache l2 = redis == null ? L2Cache.NONE
                 : new RedisL2Cache(redis, settings.redisPrefix(), settings.cacheL2Ttl(), settings.redisTimeout());
         var cache = new LinkCache(store, recorder, l2, blocking.executor(), settings);
@@ -118,10 +123,12 @@ public final class App implements AutoCloseable {
             metrics.bind(redis);
         }
 
-        Vertx vertx = Vertx.vertx(new VertxOptions()
-                .setEventLoopPoolSize(cores)
-                .setPreferNativeTransport(true)
-                .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions()
+                        .setEventLoopPoolSize(cores)
+                        .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)))
+                .withTransport(transport)
+                .build();
         Router router = Router.router(vertx);
         health.mount(router);
         var jobs = Jobs.wire(settings, db, clock, urls, minter, settings.serveWorker());
@@ -151,14 +158,14 @@ public final class App implements AutoCloseable {
                     }
                 });
         log.info("kurz {} serving on port {} ({} transport) with {}{}", version(), server.port(),
-                vertx.isNativeTransportEnabled() ? "epoll" : "NIO", db.description(),
+                transport.name(), db.description(),
                 redis == null ? ", no Redis" : ", " + redis.description());
         if (!apiKeys.hasActiveAdmin()) {
             log.info("No admin API key exists yet. Create the first one (it is shown once) with: "
                     + "kurz keys create --name admin --role admin");
         }
         return new App(settings, db, blocking, clicks, health, vertx, server, cache, redis, apiKeys, jobs, metrics,
-                router);
+                router, transport);
     }
 
     /**
@@ -209,6 +216,11 @@ public final class App implements AutoCloseable {
     /** The installation's API keys (the same store {@code kurz keys} uses). */
     public ApiKeys apiKeys() {
         return apiKeys;
+    }
+
+    /** The network transport the HTTP server runs on: io_uring, epoll or nio. */
+    public String ioTransport() {
+        return transport.name();
     }
 
     /** The port the node listens on (useful with {@code KURZ_PORT=0}). */

@@ -18,6 +18,9 @@ public record Setting(String name, String defaultValue, String description) {
             "HTTP port to listen on (0 picks a free port).");
     public static final Setting HOST = new Setting("KURZ_HOST", "0.0.0.0",
             "Address to bind the HTTP server to.");
+    public static final Setting IO_TRANSPORT = new Setting("KURZ_IO_TRANSPORT", "auto",
+            "Network I/O of the HTTP server and the Redis client: auto (io_uring where the kernel allows it, else epoll, else Java NIO), "
+            + "io_uring, epoll or nio; one named that cannot load here stops the start.");
     public static final Setting BASE_URL = new Setting("KURZ_BASE_URL", "http://localhost:8080",
             "Public base URL of short links; links pointing back to it are refused (loops).");
     public static final Setting DATA_DIR = new Setting("KURZ_DATA_DIR", "./data",
@@ -128,7 +131,7 @@ public record Setting(String name, String defaultValue, String description) {
             + "the default is loopback and private networks, as HAProxy's internal ACL.");
 
     /** All settings, in the order README lists them. */
-    public static final List<Setting> ALL = List.of(PORT, HOST, BASE_URL, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD,
+    public static final List<Setting> ALL = List.of(PORT, HOST, IO_TRANSPORT, BASE_URL, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD,
             DB_PASSWORD_FILE, DB_READ_URL, DB_POOL_SIZE, DB_CONNECT_TIMEOUT, REDIS_URL, REDIS_TIMEOUT, REDIS_PREFIX,
             CLICK_FLUSH_MS, CLICK_FOLD_MS, CLICK_MAX_PENDING, COUNTRY_HEADER, STATS_MAX_RANGE,
             CACHE_L1_SIZE, CACHE_L1_TTL, CACHE_NEGATIVE_TTL, CACHE_L2_TTL, REDIRECT_MAX_AGE,

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 public record Settings(
         int port,
         String host,
+        String ioTransport,
         URI baseUrl,
         Path dataDir,
         Optional<String> dbUrl,
@@ -105,6 +106,7 @@ public record Settings(
         return new Settings(
                 p.integer(Setting.PORT, 0, 65_535),
                 p.text(Setting.HOST),
+                p.oneOf(Setting.IO_TRANSPORT, Set.of("auto", "io_uring", "epoll", "nio")),
                 p.baseUrl(Setting.BASE_URL),
                 Path.of(p.text(Setting.DATA_DIR)).normalize(),
                 p.jdbcUrl(Setting.DB_URL),

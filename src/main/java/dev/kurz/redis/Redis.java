@@ -141,9 +141,14 @@ public final class Redis implements AutoCloseable, MeterBinder {
 
     /**
      * Connects to {@code url}; if Redis can't be reached now, returns anyway and keeps trying in
-     * the background.
+     * the background. Lettuce runs on the HTTP server's transport ({@code ioTransport}: io_uring,
+     * epoll or nio): left alone it takes epoll over io_uring, and on io_uring the L2 look-ups of
+     * redirect-cold cost a sixth less CPU (docs/BENCHMARKS.md). Lettuce reads the choice from
+     * system properties when its classes first load, so it holds for the whole process.
      */
-    public static Redis connect(String url, Duration timeout) {
+    public static Redis connect(String url, Duration timeout, String ioTransport) {
+        System.setProperty("io.lettuce.core.iouring", String.valueOf(ioTransport.equals("io_uring")));
+        System.setProperty("io.lettuce.core.epoll", String.valueOf(ioTransport.equals("epoll")));
         var redis = new Redis(url, timeout);
         // While the breaker is not closed, probe once a second, so a returning Redis is noticed
         // (and missed invalidations replayed) even if no request happens to need it.

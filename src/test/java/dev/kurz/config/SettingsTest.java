@@ -25,6 +25,7 @@ class SettingsTest {
         assertThat(s.cacheL1Ttl()).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.allowedSchemes()).containsExactlyInAnyOrder("http", "https");
         assertThat(s.blocklistFile()).isEmpty();
+        assertThat(s.ioTransport()).isEqualTo("auto");
     }
 
     @Test
@@ -39,6 +40,8 @@ class SettingsTest {
                 .hasMessageContaining("KURZ_BASE_URL");
         assertThatThrownBy(() -> Settings.from(Map.of("KURZ_ALLOWED_SCHEMES", "http,javascript")))
                 .hasMessageContaining("KURZ_ALLOWED_SCHEMES");
+        assertThatThrownBy(() -> Settings.from(Map.of("KURZ_IO_TRANSPORT", "kqueue")))
+                .hasMessageContaining("KURZ_IO_TRANSPORT").hasMessageContaining("io_uring");
         assertThatThrownBy(() -> Settings.from(Map.of("KURZ_LOG_LEVEL", "LOUD")))
                 .hasMessageContaining("KURZ_LOG_LEVEL");
         assertThatThrownBy(() -> Settings.from(Map.of("KURZ_CLICK_FLUSH_MS", "0")))

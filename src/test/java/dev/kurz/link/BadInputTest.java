@@ -435,8 +435,11 @@ class BadInputTest {
                 raw("negative Content-Length", post("Content-Length: -1\r\n", VALID), Set.of(400)),
                 raw("non-numeric Content-Length", post("Content-Length: abc\r\n", VALID), Set.of(400)),
                 raw("Content-Length beyond 2^63", post("Content-Length: 99999999999999999999\r\n", VALID), Set.of(400, 413)),
-                raw("Content-Length over the limit", post("Content-Length: " + (MAX_BODY + 1) + "\r\n", VALID),
-                        Set.of(400, 413)),
+                // The whole oversized body is sent: a client that sends part of a body and then
+                // half-closes has given up on its request, and on io_uring the server may close
+                // without an answer (measured: 296 of 300 times; epoll happened to answer first).
+                raw("Content-Length over the limit", post("Content-Length: " + (MAX_BODY + 1) + "\r\n",
+                        "x".repeat(MAX_BODY + 1)), Set.of(400, 413)),
                 raw("conflicting Content-Length headers",
                         post("Content-Length: " + VALID.length() + "\r\nContent-Length: 5\r\n", VALID), Set.of(400)),
                 raw("chunk size overflow",
