@@ -298,6 +298,11 @@ public final class Redis implements AutoCloseable, MeterBinder {
         }
     }
 
+    /** Runs {@code task} once, {@code millis} from now, on Redis's background thread (must not block long). */
+    public void after(long millis, Runnable task) {
+        reconnector.schedule(task, millis, TimeUnit.MILLISECONDS);
+    }
+
     /** Runs {@code task} once a second on Redis's background thread (must not block long). */
     public void everySecond(Runnable task) {
         tickListeners.add(task);

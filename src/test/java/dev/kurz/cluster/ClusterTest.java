@@ -115,6 +115,38 @@ class ClusterTest {
     }
 
     @Test
+    void aBulkOfNewLinksReachesANodeThatHadCachedTheirCodesAsUnknownInAFewMessages() {
+        TestNode b = nodes.get(1);
+        List<String> codes = java.util.stream.IntStream.range(0, 50).mapToObj(i -> "bulk-new-" + i).toList();
+        codes.forEach(code -> assertThat(b.get("/" + code).status()).isEqualTo(404)); // B caches them as unknown
+        long publishes = redisPublishCalls();
+        String body = codes.stream().map(code -> "{\"url\": \"https://example.com/" + code + "\", \"alias\": \"" + code + "\"}")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+        TestNode a = nodes.get(0);
+        var created = a.send("POST", "/api/v1/links/bulk", "application/json", body, TestNode.bearer(a.adminKey()));
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        assertThat(created.json().path("created").asInt()).isEqualTo(50);
+        long start = System.nanoTime();
+        for (String code : codes) {
+            assertThat(waitUntil(b, code, r -> r.status() == 302, start)).isLessThan(BOUND);
+        }
+        // One announcement per create would be 50 PUBLISHes; they are gathered into one message
+        // every few milliseconds instead (the nodes of other tests may publish too, hence the slack).
+        assertThat(redisPublishCalls() - publishes).isBetween(1L, 10L);
+    }
+
+    /** PUBLISH commands the shared Redis has run so far (INFO commandstats). */
+    private static long redisPublishCalls() {
+        var client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create("127.0.0.1", Backends.redisPort()));
+        try (var c = client.connect()) {
+            var m = java.util.regex.Pattern.compile("cmdstat_publish:calls=(\\d+)").matcher(c.sync().info("commandstats"));
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
     void aNodeWithAnEmptyCacheIsServedFromRedis() {
         String code = nodes.get(0).create("""
                 {"url": "https://example.com/shared"}""");
