@@ -29,13 +29,14 @@ import org.slf4j.LoggerFactory;
  *       tombstone;</li>
  *   <li>{@code PUBLISH <prefix>changed <code>}: every node evicts the code from its L1.</li>
  * </ol>
- * A new code needs no tombstone (L2 can't hold it yet), only the message, so other nodes drop a
- * negative entry they may hold for it. Those messages are gathered for {@value #ANNOUNCE_MILLIS} ms
- * and sent as one, the codes separated by spaces (no code has one): a PUBLISH per create cost
- * kurz and Redis about a sixth of a create's CPU (docs/BENCHMARKS.md), a bulk create of 1,000
- * codes sent 1,000 of them.
  * Nodes fill L2 only with {@code SET ... NX}, so a node that read the old row just before the
  * commit cannot put it back while the tombstone lives. Readers treat a tombstone as a miss.
+ *
+ * <p>A new code needs no tombstone (L2 can't hold it yet), only the message, so other nodes drop a
+ * negative entry they may hold for it. Those messages are gathered for {@value #ANNOUNCE_MILLIS} ms
+ * and sent as one, the codes separated by spaces (no code has one): a PUBLISH per create cost
+ * kurz and Redis about a sixth of a create's CPU (docs/BENCHMARKS.md), and a bulk create of 1,000
+ * codes sent 1,000 of them.
  *
  * <p>Failure modes: a lost pub/sub message leaves another node's L1 stale until
  * {@code KURZ_CACHE_L1_TTL}. A database read that takes longer than the tombstone (2 s) can
@@ -50,7 +51,7 @@ public final class RedisL2Cache implements L2Cache {
     private static final String TOMBSTONE = "-";
     private static final long TOMBSTONE_MILLIS = 2_000;
     private static final int MAX_PENDING = 100_000;
-    static final long ANNOUNCE_MILLIS = 5;
+    private static final long ANNOUNCE_MILLIS = 5;
     private static final int MAX_CODES_PER_MESSAGE = 1_000;
 
     private final Redis redis;
