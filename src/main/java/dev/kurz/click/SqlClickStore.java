@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.StringJoiner;
 
@@ -149,15 +148,11 @@ public final class SqlClickStore implements ClickStore {
             orphans.add(o.day(), o.code(), o.visits());
         }
         write(c, upsertOrphans, orphans);
-        if (!postgres) {
-            try (var ps = c.prepareStatement("UPDATE links SET clicks = clicks + ? WHERE id = ?")) {
-                for (Map.Entry<Long, Long> e : batch.humanPerLink().entrySet()) {
-                    ps.setLong(1, e.getValue());
-                    ps.setLong(2, e.getKey());
-                    ps.addBatch(); // a deleted link's row is simply not there to update
-                }
-                ps.executeBatch();
-            }
+        if (!postgres) { // PostgreSQL added them first, in addTotalsLocking
+            var totals = new Columns("bigint", "bigint");
+            // A deleted link's row is simply not there to update.
+            batch.humanPerLink().forEach((linkId, clicks) -> totals.add(clicks, linkId));
+            write(c, "UPDATE links SET clicks = clicks + ? WHERE id = ?", totals);
         }
     }
 
