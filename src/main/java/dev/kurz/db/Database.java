@@ -56,18 +56,13 @@ public final class Database implements AutoCloseable, MeterBinder {
     private final HikariDataSource writer;
     private final HikariDataSource reader;
     private final String description;
-    private final GroupCommit groupCommit;
 
     private Database(Dialect dialect, HikariDataSource writer, HikariDataSource reader, String description) {
         this.dialect = dialect;
         this.writer = writer;
         this.reader = reader;
         this.description = description;
-        this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(writer, GROUP_COMMIT_MAX) : null;
     }
-
-    /** Writes one group commit may hold: enough to amortise an fsync, few enough to keep the wait short. */
-    static final int GROUP_COMMIT_MAX = 256;
 
     /** Opens the database the settings name and applies pending migrations. */
     public static Database open(Settings settings) {
@@ -173,20 +168,6 @@ public final class Database implements AutoCloseable, MeterBinder {
     /** The pool for statements that change data. */
     public DataSource writer() {
         return writer;
-    }
-
-    /**
-     * Runs one write statement that is acknowledged to a client (a create) and returns once it has
-     * committed. On SQLite the statement joins a {@link GroupCommit}: one writer, one fsync per
-     * commit, so sharing commits is what makes more than a few hundred writes a second possible.
-     * On PostgreSQL it runs in autocommit mode, its own transaction in one round trip instead of
-     * three (BEGIN, the statement, COMMIT); PostgreSQL already groups concurrent commits into one
-     * WAL flush, and its connections work in parallel.
-     *
-     * @param statement exactly one SQL statement: on PostgreSQL nothing makes two of them atomic
-     */
-    public <T> T writeOne(Jdbc.SqlWork<T> statement) {
-        return groupCommit != null ? groupCommit.run(statement) : Jdbc.inAutoCommit(writer, statement);
     }
 
     /** The pool for reads (a replica in the scaled mode, later). */

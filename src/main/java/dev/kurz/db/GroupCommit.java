@@ -1,9 +1,5 @@
 package dev.kurz.db;
 
-import dev.kurz.db.Jdbc.SqlWork;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,50 +7,66 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.sql.DataSource;
 
 /**
- * Group commit: concurrent writes share one transaction and one durable commit.
+ * Group commit: concurrent writes share one statement and one durable commit.
  *
- * <p>Why: SQLite has one writer, and with {@code synchronous=FULL} every commit waits for an
- * fsync of the write-ahead log, so one transaction per write caps creates at the disk's fsync
- * rate (about 400 a second on the project's machine). Here a caller queues its work, and the
- * first caller that finds no batch in progress becomes the leader: it takes everything queued
- * (its own work and all that arrived while the previous batch was committing), runs each piece
- * under a savepoint of its own, commits once, and hands every caller its result. Batches size
- * themselves: alone, a write is a batch of one and costs what a plain transaction costs; under
- * load a batch holds what arrived during one commit, up to {@code maxBatch}.
+ * <p>Why: a commit is what a durable write costs most. SQLite has one writer, and with {@code
+ * synchronous=FULL} every commit waits for an fsync, so one transaction per write caps creates at
+ * the disk's fsync rate (about 400 a second on the project's machine). On PostgreSQL a create in a
+ * transaction of its own spent more of the server's CPU on its statement's round and its commit's
+ * WAL flush than on its row ({@code bench/create-pg} in docs/BENCHMARKS.md). Here a caller queues
+ * its input, and the first caller that finds no batch in progress becomes the leader: it takes
+ * everything queued (its own input and all that arrived while the previous batch was committing),
+ * writes it with one call of the {@link BatchWrite} (for links, one multi-row {@code INSERT}), and
+ * hands every caller its output. Batches size themselves: alone, a write is a batch of one and
+ * costs what it always did; under load a batch holds what arrived during one commit, up to {@code
+ * maxBatch}.
  *
- * <p>Guarantees: {@link #run} returns only after the commit that holds its work, so an
- * acknowledged write is as durable as with a transaction of its own. A piece that throws rolls
- * back to its savepoint and fails alone; the others commit. If the batch itself fails (no
- * connection, a failed commit), every piece in it fails with that error and nothing of it was
- * applied. Pieces must not commit, roll back or change the connection's settings.
+ * <p>Guarantees: {@link #run} returns only after the commit that holds its input, so an
+ * acknowledged write is as durable as with a transaction of its own. If a batch fails, nothing of
+ * it was written: when the database is unreachable every input fails with that error; otherwise
+ * (a row the database refused) each input is written again in a batch of its own, so the bad one
+ * fails alone and the others commit.
  *
  * <p>Thread-safe. Blocks on I/O: call from a virtual thread.
+ *
+ * @param <I> what a caller writes
+ * @param <O> what it gets back
  */
-public final class GroupCommit {
+public final class GroupCommit<I, O> {
 
-    private record Piece<T>(SqlWork<T> work, CompletableFuture<T> result) {}
+    /** Writes a batch in one commit. */
+    @FunctionalInterface
+    public interface BatchWrite<I, O> {
+        /**
+         * Writes {@code inputs} all or nothing and returns once they are committed.
+         *
+         * @return one output per input, in the same order
+         */
+        List<O> write(List<I> inputs);
+    }
 
-    private final DataSource pool;
+    private record Piece<I, O>(I input, CompletableFuture<O> result) {}
+
     private final int maxBatch;
-    private final ConcurrentLinkedQueue<Piece<?>> queue = new ConcurrentLinkedQueue<>();
+    private final BatchWrite<I, O> write;
+    private final ConcurrentLinkedQueue<Piece<I, O>> queue = new ConcurrentLinkedQueue<>();
     private final ReentrantLock leader = new ReentrantLock();
     private final LongAdder batches = new LongAdder();
     private final LongAdder pieces = new LongAdder();
 
-    public GroupCommit(DataSource pool, int maxBatch) {
+    public GroupCommit(int maxBatch, BatchWrite<I, O> write) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
         }
-        this.pool = pool;
         this.maxBatch = maxBatch;
+        this.write = write;
     }
 
-    /** Runs {@code work} in the next batch and returns its result once that batch has committed. */
-    public <T> T run(SqlWork<T> work) {
-        var piece = new Piece<>(work, new CompletableFuture<T>());
+    /** Writes {@code input} in the next batch and returns its output once that batch has committed. */
+    public O run(I input) {
+        var piece = new Piece<I, O>(input, new CompletableFuture<>());
         queue.add(piece);
         // Whoever holds the lock is committing a batch; when we get it, either that batch held our
         // piece (done) or we lead the next one, which holds it for sure.
@@ -76,63 +88,55 @@ public final class GroupCommit {
     }
 
     private void commitQueued() {
-        List<Piece<?>> batch = new ArrayList<>();
-        for (Piece<?> p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
+        List<Piece<I, O>> batch = new ArrayList<>();
+        for (Piece<I, O> p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
             batch.add(p);
         }
-        batches.increment();
-        pieces.add(batch.size());
-        Object[] outcomes;
         try {
-            outcomes = Jdbc.inTransaction(pool, c -> runEach(c, batch));
+            complete(batch, writeBatch(batch));
         } catch (RuntimeException e) {
-            batch.forEach(p -> p.result().completeExceptionally(e));
-            return;
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            complete(batch.get(i), outcomes[i]);
+            if (batch.size() == 1 || Jdbc.isUnavailable(e)) {
+                batch.forEach(p -> p.result().completeExceptionally(e));
+                return;
+            }
+            for (Piece<I, O> p : batch) {
+                try {
+                    complete(List.of(p), writeBatch(List.of(p)));
+                } catch (RuntimeException alone) {
+                    p.result().completeExceptionally(alone);
+                }
+            }
         }
     }
 
-    /** Batches run so far (committed or failed). */
+    private List<O> writeBatch(List<Piece<I, O>> batch) {
+        batches.increment();
+        pieces.add(batch.size());
+        List<O> outputs = write.write(batch.stream().map(Piece::input).toList());
+        if (outputs.size() != batch.size()) {
+            throw new IllegalStateException(outputs.size() + " outputs for a batch of " + batch.size());
+        }
+        return outputs;
+    }
+
+    private static <I, O> void complete(List<Piece<I, O>> batch, List<O> outputs) {
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(outputs.get(i));
+        }
+    }
+
+    /** Batches written so far (committed or failed; a failed batch's inputs written again alone count again). */
     public long batches() {
         return batches.sum();
     }
 
-    /** Pieces run so far, in all batches. */
+    /** Inputs written so far, in all batches. */
     public long pieces() {
         return pieces.sum();
     }
 
-    /** Pieces waiting for the next batch. */
+    /** Inputs waiting for the next batch. */
     int queued() {
         return queue.size();
-    }
-
-    /** Each piece's result, or the exception it threw (its savepoint rolled back). */
-    private static Object[] runEach(Connection c, List<Piece<?>> batch) throws SQLException {
-        Object[] outcomes = new Object[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            Savepoint savepoint = c.setSavepoint();
-            try {
-                outcomes[i] = batch.get(i).work().apply(c);
-                c.releaseSavepoint(savepoint);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback(savepoint);
-                outcomes[i] = new Failed(e instanceof SQLException sql ? new StoreException(sql) : (RuntimeException) e);
-            }
-        }
-        return outcomes;
-    }
-
-    private record Failed(RuntimeException error) {}
-
-    @SuppressWarnings("unchecked")
-    private static <T> void complete(Piece<T> piece, Object outcome) {
-        if (outcome instanceof Failed failed) {
-            piece.result().completeExceptionally(failed.error());
-        } else {
-            piece.result().complete((T) outcome);
-        }
     }
 }

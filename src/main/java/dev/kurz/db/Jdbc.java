@@ -64,6 +64,22 @@ public final class Jdbc {
     }
 
     /**
+     * Whether {@code e} says the database could not be reached (no connection from the pool in
+     * time, a broken connection, a server shutting down) rather than that it refused a statement:
+     * trying the same work again at once would only wait as long again.
+     */
+    public static boolean isUnavailable(RuntimeException e) {
+        if (!(e instanceof StoreException) || !(e.getCause() instanceof SQLException sql)) {
+            return false;
+        }
+        if (sql instanceof SQLTransientConnectionException) {
+            return true;
+        }
+        String state = sql.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+    }
+
+    /**
      * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws.
      * Retried only when the database rolled it back itself; use for writes that must not repeat.
      */

@@ -1,17 +1,24 @@
 package dev.kurz.link;
 
+import static dev.kurz.db.Jdbc.inAutoCommit;
 import static dev.kurz.db.Jdbc.inIdempotentTransaction;
+import static dev.kurz.db.Jdbc.inTransaction;
 import static dev.kurz.db.Jdbc.nullableLong;
 import static dev.kurz.db.Jdbc.setNullableLong;
 import static dev.kurz.db.Jdbc.withConnection;
 
 import dev.kurz.db.Database;
+import dev.kurz.db.GroupCommit;
+import dev.kurz.db.Jdbc.SqlWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -28,7 +35,15 @@ public final class SqlLinkStore implements LinkStore {
             + "(password_hash IS NOT NULL) AS password_protected";
 
 
+    private static final String INSERT_INTO = "INSERT INTO links (code, url, dedup_key, owner_key_id, title, "
+            + "created_at, updated_at, expires_at, max_clicks, redirect_status, disabled, password_hash, clicks) VALUES ";
+    private static final String INSERT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
+
+    /** New links one batch may hold: enough to share a commit widely, few enough to keep the wait short. */
+    static final int INSERT_BATCH_MAX = 256;
+
     private final Database db;
+    private final GroupCommit<NewLink, Optional<Link>> inserts = new GroupCommit<>(INSERT_BATCH_MAX, this::insertAll);
 
     public SqlLinkStore(Database db) {
         this.db = db;
@@ -63,27 +78,78 @@ public final class SqlLinkStore implements LinkStore {
         });
     }
 
+    /** Concurrent inserts share a statement and a commit: see {@link GroupCommit}. */
     @Override
     public Optional<Link> insert(NewLink l) {
-        return db.writeOne(c -> {
-            try (var ps = c.prepareStatement("INSERT INTO links (code, url, dedup_key, owner_key_id, title, "
-                    + "created_at, updated_at, expires_at, max_clicks, redirect_status, disabled, password_hash, clicks) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING RETURNING " + COLUMNS)) {
-                ps.setString(1, l.code());
-                ps.setString(2, l.url());
-                ps.setString(3, l.dedupKey());
-                ps.setLong(4, l.ownerKeyId());
-                ps.setString(5, l.title());
-                ps.setLong(6, l.createdAt());
-                ps.setLong(7, l.createdAt());
-                setNullableLong(ps, 8, l.expiresAt());
-                setNullableLong(ps, 9, l.maxClicks());
-                ps.setInt(10, l.redirectStatus());
-                ps.setBoolean(11, false);
-                ps.setString(12, l.passwordHash());
-                return first(ps);
+        return inserts.run(l);
+    }
+
+    /** Statements the inserts took so far (a batch each). */
+    long insertBatches() {
+        return inserts.batches();
+    }
+
+    /**
+     * Inserts a batch of new links, all or nothing, each row as {@link #insert} would: a row whose
+     * code or (owner, dedup key) is taken is skipped and its output is empty. One statement for
+     * all of them where their codes differ; a code asked for twice in one batch (the same alias
+     * from two requests) goes into a second statement, where it conflicts with the first, so that
+     * each returned row names its input by its code.
+     */
+    List<Optional<Link>> insertAll(List<NewLink> links) {
+        List<List<Integer>> statements = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < links.size(); i++) {
+            int occurrence = seen.merge(links.get(i).code(), 1, Integer::sum) - 1;
+            if (occurrence == statements.size()) {
+                statements.add(new ArrayList<>());
             }
-        });
+            statements.get(occurrence).add(i);
+        }
+        SqlWork<List<Optional<Link>>> work = c -> {
+            List<Optional<Link>> out = new ArrayList<>(Collections.nCopies(links.size(), Optional.empty()));
+            for (List<Integer> rows : statements) {
+                insertRows(c, links, rows, out);
+            }
+            return out;
+        };
+        // One statement commits on its own, without BEGIN and COMMIT round trips.
+        return statements.size() == 1 ? inAutoCommit(db.writer(), work) : inTransaction(db.writer(), work);
+    }
+
+    private static void insertRows(Connection c, List<NewLink> links, List<Integer> rows, List<Optional<Link>> out)
+            throws SQLException {
+        var sql = new StringBuilder(INSERT_INTO);
+        for (int i = 0; i < rows.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(INSERT_ROW);
+        }
+        sql.append(" ON CONFLICT DO NOTHING RETURNING ").append(COLUMNS);
+        Map<String, Integer> inputByCode = new HashMap<>();
+        try (var ps = c.prepareStatement(sql.toString())) {
+            int p = 0;
+            for (int i : rows) {
+                NewLink l = links.get(i);
+                inputByCode.put(l.code(), i);
+                ps.setString(++p, l.code());
+                ps.setString(++p, l.url());
+                ps.setString(++p, l.dedupKey());
+                ps.setLong(++p, l.ownerKeyId());
+                ps.setString(++p, l.title());
+                ps.setLong(++p, l.createdAt());
+                ps.setLong(++p, l.createdAt());
+                setNullableLong(ps, ++p, l.expiresAt());
+                setNullableLong(ps, ++p, l.maxClicks());
+                ps.setInt(++p, l.redirectStatus());
+                ps.setBoolean(++p, false);
+                ps.setString(++p, l.passwordHash());
+            }
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Link inserted = read(rs);
+                    out.set(inputByCode.get(inserted.code()), Optional.of(inserted));
+                }
+            }
+        }
     }
 
     @Override

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
-import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Group commit on a real SQLite file with one writer connection, as the node uses it. */
+/** Group commit on a real SQLite file with one writer connection, as the node uses it: each batch one multi-row INSERT. */
 class GroupCommitTest {
 
     @TempDir
@@ -31,6 +31,7 @@ class GroupCommitTest {
         var config = new HikariConfig();
         config.setJdbcUrl("jdbc:sqlite:" + dir.resolve("g.db"));
         config.setMaximumPoolSize(1);
+        config.setConnectionTimeout(250);
         config.addDataSourceProperty("journal_mode", "WAL");
         config.addDataSourceProperty("synchronous", "FULL");
         pool = new HikariDataSource(config);
@@ -43,28 +44,43 @@ class GroupCommitTest {
         pool.close();
     }
 
-    @Test
-    void writesThatArriveDuringACommitShareTheNextOne() throws Exception {
-        var group = new GroupCommit(pool, 256);
-        var insideFirst = new CountDownLatch(1);
-        var release = new CountDownLatch(1);
-        Future<Integer> first = threads.submit(() -> group.run(c -> {
+    /** Inserts each value as a row of {@code t}, all in one statement; value 0 first waits for {@code release}. */
+    private List<Integer> insertAll(List<Integer> values) {
+        if (values.contains(0)) {
             insideFirst.countDown();
             await(release);
-            return insert(c, 0);
-        }));
+        }
+        return Jdbc.inAutoCommit(pool, c -> {
+            String rows = String.join(", ", java.util.Collections.nCopies(values.size(), "(?)"));
+            try (var ps = c.prepareStatement("INSERT INTO t (v) VALUES " + rows)) {
+                for (int i = 0; i < values.size(); i++) {
+                    ps.setInt(i + 1, values.get(i));
+                }
+                ps.executeUpdate();
+            }
+            return values.stream().map(v -> -v).toList();
+        });
+    }
+
+    final CountDownLatch insideFirst = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Test
+    void writesThatArriveDuringACommitShareTheNextOne() throws Exception {
+        var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
+        Future<Integer> first = threads.submit(() -> group.run(0));
         insideFirst.await();
         List<Future<Integer>> later = new ArrayList<>();
         for (int i = 1; i <= 20; i++) {
             int v = i;
-            later.add(threads.submit(() -> group.run(c -> insert(c, v))));
+            later.add(threads.submit(() -> group.run(v)));
         }
         awaitQueued(group, 20);
         release.countDown();
 
-        assertThat(first.get()).isEqualTo(1);
-        for (Future<Integer> f : later) {
-            assertThat(f.get()).isEqualTo(1);
+        assertThat(first.get()).isEqualTo(0);
+        for (int i = 1; i <= 20; i++) {
+            assertThat(later.get(i - 1).get()).as("each caller gets its own output").isEqualTo(-i);
         }
         assertThat(group.batches()).isEqualTo(2);
         assertThat(group.pieces()).isEqualTo(21);
@@ -72,54 +88,71 @@ class GroupCommitTest {
     }
 
     @Test
-    void aFailingWriteFailsAloneAndTheRestOfItsBatchCommits() throws Exception {
-        var group = new GroupCommit(pool, 256);
-        group.run(c -> insert(c, 7));
-        var insideFirst = new CountDownLatch(1);
-        var release = new CountDownLatch(1);
-        Future<Integer> first = threads.submit(() -> group.run(c -> {
-            insideFirst.countDown();
-            await(release);
-            return insert(c, 100);
-        }));
+    void aRowTheDatabaseRefusesFailsAloneAndTheRestOfItsBatchCommits() throws Exception {
+        var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
+        group.run(7);
+        Future<Integer> first = threads.submit(() -> group.run(0));
         insideFirst.await();
-        Future<Integer> before = threads.submit(() -> group.run(c -> insert(c, 101)));
+        Future<Integer> before = threads.submit(() -> group.run(101));
         awaitQueued(group, 1);
-        Future<Integer> duplicate = threads.submit(() -> group.run(c -> insert(c, 102) + insert(c, 7)));
+        Future<Integer> duplicate = threads.submit(() -> group.run(7));
         awaitQueued(group, 2);
-        Future<Integer> after = threads.submit(() -> group.run(c -> insert(c, 103)));
+        Future<Integer> after = threads.submit(() -> group.run(103));
         awaitQueued(group, 3);
         release.countDown();
 
-        assertThat(first.get()).isEqualTo(1);
-        assertThat(before.get()).isEqualTo(1);
-        assertThat(after.get()).isEqualTo(1);
+        assertThat(first.get()).isEqualTo(0);
+        assertThat(before.get()).isEqualTo(-101);
+        assertThat(after.get()).isEqualTo(-103);
         assertThatThrownBy(duplicate::get).hasCauseInstanceOf(StoreException.class);
-        // 102 was written by the failing piece before it failed: rolled back with it.
-        assertThat(values()).containsExactly(7, 100, 101, 103);
-        assertThat(group.batches()).isEqualTo(3);
+        assertThat(values()).containsExactly(0, 7, 101, 103);
+        // 7, then 0, then the batch of three that failed, then each of the three alone.
+        assertThat(group.batches()).isEqualTo(6);
+    }
+
+    @Test
+    void whenTheDatabaseCannotBeReachedEveryWriteInTheBatchFailsWithoutWaitingAgainAlone() throws Exception {
+        var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
+        Future<Integer> first = threads.submit(() -> group.run(0));
+        insideFirst.await();
+        List<Future<Integer>> later = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            int v = i;
+            later.add(threads.submit(() -> group.run(v)));
+        }
+        awaitQueued(group, 5);
+        try (var held = pool.getConnection()) { // the pool's only connection: the batches time out waiting
+            release.countDown();
+            assertThatThrownBy(first::get).hasCauseInstanceOf(StoreException.class);
+            for (Future<Integer> f : later) {
+                assertThatThrownBy(f::get).hasCauseInstanceOf(StoreException.class)
+                        .cause().hasCauseInstanceOf(SQLTransientConnectionException.class);
+            }
+        }
+        assertThat(group.batches()).as("the batch of five was not tried again one by one").isEqualTo(2);
+        assertThat(count()).isZero();
+        assertThat(group.run(9)).as("works again once a connection is free").isEqualTo(-9);
     }
 
     @Test
     void aBatchIsNeverLargerThanItsLimit() throws Exception {
-        var group = new GroupCommit(pool, 4);
+        release.countDown();
+        var largest = new java.util.concurrent.atomic.AtomicInteger();
+        var group = new GroupCommit<Integer, Integer>(4, values -> {
+            largest.accumulateAndGet(values.size(), Math::max);
+            return insertAll(values);
+        });
         List<Future<Integer>> all = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 1; i <= 200; i++) {
             int v = i;
-            all.add(threads.submit(() -> group.run(c -> insert(c, v))));
+            all.add(threads.submit(() -> group.run(v)));
         }
         for (Future<Integer> f : all) {
-            assertThat(f.get()).isEqualTo(1);
+            assertThat(f.get()).isNegative();
         }
         assertThat(count()).isEqualTo(200);
+        assertThat(largest.get()).isBetween(1, 4);
         assertThat(group.batches()).isGreaterThanOrEqualTo(50);
-    }
-
-    private static int insert(java.sql.Connection c, int v) throws SQLException {
-        try (var ps = c.prepareStatement("INSERT INTO t (v) VALUES (?)")) {
-            ps.setInt(1, v);
-            return ps.executeUpdate();
-        }
     }
 
     private int count() {
@@ -138,7 +171,7 @@ class GroupCommitTest {
         });
     }
 
-    private static void awaitQueued(GroupCommit group, int n) throws InterruptedException {
+    private static void awaitQueued(GroupCommit<?, ?> group, int n) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (group.queued() < n) {
             assertThat(System.nanoTime()).as("pieces queued in time").isLessThan(deadline);
