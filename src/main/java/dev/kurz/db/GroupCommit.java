@@ -24,10 +24,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * maxBatch}.
  *
  * <p>Guarantees: {@link #run} returns only after the commit that holds its input, so an
- * acknowledged write is as durable as with a transaction of its own. If a batch fails, nothing of
- * it was written: when the database is unreachable every input fails with that error; otherwise
- * (a row the database refused) each input is written again in a batch of its own, so the bad one
- * fails alone and the others commit.
+ * acknowledged write is as durable as with a transaction of its own. If the database refuses a
+ * batch's data (a constraint, a value that does not fit), nothing of it was written, and each input
+ * is written again in a batch of its own, so the bad one fails alone and the others commit. Any
+ * other failure (the database unreachable, a commit whose outcome is unknown) fails every input of
+ * the batch with it, at once: writing them again could write some twice, and waiting for a dead
+ * database once per input would hold every caller that long.
  *
  * <p>Thread-safe. Blocks on I/O: call from a virtual thread.
  *
@@ -95,7 +97,7 @@ public final class GroupCommit<I, O> {
         try {
             complete(batch, writeBatch(batch));
         } catch (RuntimeException e) {
-            if (batch.size() == 1 || Jdbc.isUnavailable(e)) {
+            if (batch.size() == 1 || !Jdbc.isRefusedData(e)) {
                 batch.forEach(p -> p.result().completeExceptionally(e));
                 return;
             }

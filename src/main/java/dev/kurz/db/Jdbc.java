@@ -11,6 +11,8 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Types;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * The few JDBC idioms the stores share: transactions, retries of transient failures, and
@@ -64,19 +66,22 @@ public final class Jdbc {
     }
 
     /**
-     * Whether {@code e} says the database could not be reached (no connection from the pool in
-     * time, a broken connection, a server shutting down) rather than that it refused a statement:
-     * trying the same work again at once would only wait as long again.
+     * Whether {@code e} is the database refusing a statement's data (a constraint it breaks, a
+     * value that does not fit): the statement was rolled back, so nothing of it was written, and
+     * the same rows would be refused again. Not a lost connection or a failed commit, whose
+     * outcome may be unknown.
      */
-    public static boolean isUnavailable(RuntimeException e) {
+    public static boolean isRefusedData(RuntimeException e) {
         if (!(e instanceof StoreException) || !(e.getCause() instanceof SQLException sql)) {
             return false;
         }
-        if (sql instanceof SQLTransientConnectionException) {
-            return true;
+        if (sql instanceof SQLiteException) { // no SQLState; the vendor code is SQLite's primary result code
+            int code = sql.getErrorCode();
+            return code == SQLiteErrorCode.SQLITE_CONSTRAINT.code || code == SQLiteErrorCode.SQLITE_MISMATCH.code
+                    || code == SQLiteErrorCode.SQLITE_TOOBIG.code;
         }
-        String state = sql.getSQLState();
-        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+        String state = sql.getSQLState(); // class 22: data exception, 23: integrity constraint violation
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kurz.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -111,7 +112,7 @@ class GroupCommitTest {
     }
 
     @Test
-    void whenTheDatabaseCannotBeReachedEveryWriteInTheBatchFailsWithoutWaitingAgainAlone() throws Exception {
+    void whenTheDatabaseCannotBeReachedEveryWriteInTheBatchFailsAtOnceWithoutBeingWrittenAgainAlone() throws Exception {
         var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
         Future<Integer> first = threads.submit(() -> group.run(0));
         insideFirst.await();
@@ -129,6 +130,7 @@ class GroupCommitTest {
                         .cause().hasCauseInstanceOf(SQLTransientConnectionException.class);
             }
         }
+        assertThat(Jdbc.isRefusedData((StoreException) catchThrowable(() -> later.get(0).get()).getCause())).isFalse();
         assertThat(group.batches()).as("the batch of five was not tried again one by one").isEqualTo(2);
         assertThat(count()).isZero();
         assertThat(group.run(9)).as("works again once a connection is free").isEqualTo(-9);

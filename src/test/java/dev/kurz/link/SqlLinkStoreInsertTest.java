@@ -1,9 +1,12 @@
 package dev.kurz.link;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
+import dev.kurz.db.Jdbc;
+import dev.kurz.db.StoreException;
 import dev.kurz.support.Backends;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,6 +73,23 @@ class SqlLinkStoreInsertTest {
             assertThat(store.findByCode("taken")).get().extracting(Link::url).isEqualTo("https://example.com/old");
             assertThat(store.findByCode("d2")).isEmpty();
             assertThat(store.findByDedupKey(1, "k")).get().extracting(Link::code).isEqualTo("d1");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aBatchWithARowTheDatabaseRefusesWritesNothingAndSaysSo(String backend) {
+        try (var db = open(backend)) {
+            var store = new SqlLinkStore(db);
+            List<NewLink> batch = List.of(link("good", "https://example.com/good", null), link("bad", null, null));
+
+            // GroupCommit writes such a batch again one link at a time only when the database
+            // refused its data: the statement was rolled back whole, so nothing is written twice.
+            assertThatThrownBy(() -> store.insertAll(batch))
+                    .isInstanceOf(StoreException.class)
+                    .satisfies(e -> assertThat(Jdbc.isRefusedData((RuntimeException) e)).isTrue());
+            assertThat(store.findByCode("good")).isEmpty();
+            assertThat(store.insert(link("good", "https://example.com/good", null))).isPresent();
         }
     }
 
