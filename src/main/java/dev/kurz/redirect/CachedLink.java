@@ -11,25 +11,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * running click total, so the limit is enforced exactly on this node without a database round trip.
  *
  * <p>Compact on purpose: a node may hold a million of these. Only the fields the redirect reads,
- * primitives instead of boxed values, no copy of the code (the cache key has it), the click limit
- * only on links that have one, and the target as the bytes that go on the wire rather than a
- * String around them: 40 bytes plus the URL's bytes, where the full {@link Link} with its code
- * and URL String took about 170.
+ * primitives instead of boxed values, no copy of the code (the cache key has it), the target as
+ * the bytes that go on the wire rather than a String around them, and what few links have (an
+ * expiry, a click limit) in an object of its own: 32 bytes plus the URL's bytes, where the full
+ * {@link Link} with its code and URL String took about 170.
  */
 final class CachedLink {
 
     private static final byte DISABLED = 1;
     private static final byte PASSWORD = 2;
 
-    static final CachedLink MISSING = new CachedLink(0, null, Long.MAX_VALUE, (short) 0, (byte) 0, null);
+    static final CachedLink MISSING = new CachedLink(0, null, (short) 0, (byte) 0, null);
 
-    /** A click limit and the running total against it. */
-    private static final class Budget extends AtomicLong {
-        final long max;
+    /**
+     * An expiry, a click limit or both, and the running click total against the limit (the
+     * AtomicLong's value). Shared by the entries that replace one another, so the count carries over.
+     */
+    private static final class Limits extends AtomicLong {
+        /** Epoch milliseconds; {@code Long.MAX_VALUE}: never. */
+        final long expiresAt;
+        final boolean clickLimited;
+        final long maxClicks;
 
-        Budget(long max, long clicks) {
+        Limits(long expiresAt, Long maxClicks, long clicks) {
             super(clicks);
-            this.max = max;
+            this.expiresAt = expiresAt;
+            this.clickLimited = maxClicks != null;
+            this.maxClicks = maxClicks != null ? maxClicks : Long.MAX_VALUE;
         }
     }
 
@@ -39,28 +47,26 @@ final class CachedLink {
      * are ASCII, {@link dev.kurz.link.UrlPolicy} percent-encodes the rest). Null for {@link #MISSING}.
      */
     private final byte[] url;
-    /** Epoch milliseconds; {@code Long.MAX_VALUE}: never. */
-    private final long expiresAt;
     final short redirectStatus;
     private final byte flags;
-    /** Clicks so far (stored + unflushed at load time, plus clicks since); null without a limit. */
-    private final Budget clicks;
+    /** Null for a link that neither expires nor has a click limit (most of them). */
+    private final Limits limits;
 
-    private CachedLink(long id, byte[] url, long expiresAt, short redirectStatus, byte flags, Budget clicks) {
+    private CachedLink(long id, byte[] url, short redirectStatus, byte flags, Limits limits) {
         this.id = id;
         this.url = url;
-        this.expiresAt = expiresAt;
         this.redirectStatus = redirectStatus;
         this.flags = flags;
-        this.clicks = clicks;
+        this.limits = limits;
     }
 
     /** The entry for a link as read from the store or L2. */
     static CachedLink of(Link link) {
         byte flags = (byte) ((link.disabled() ? DISABLED : 0) | (link.passwordProtected() ? PASSWORD : 0));
+        Limits limits = link.expiresAt() == null && link.maxClicks() == null ? null
+                : new Limits(link.expiresAt() == null ? Long.MAX_VALUE : link.expiresAt(), link.maxClicks(), link.clicks());
         return new CachedLink(link.id(), link.url().getBytes(StandardCharsets.ISO_8859_1),
-                link.expiresAt() == null ? Long.MAX_VALUE : link.expiresAt(), (short) link.redirectStatus(), flags,
-                link.maxClicks() != null ? new Budget(link.maxClicks(), link.clicks()) : null);
+                (short) link.redirectStatus(), flags, limits);
     }
 
     /** The Location header value: a view of the stored bytes (32 bytes, nothing copied). */
@@ -86,15 +92,16 @@ final class CachedLink {
     }
 
     boolean isExpired(long now) {
-        return expiresAt <= now;
+        return expiresAt() <= now;
     }
 
     boolean expires() {
-        return expiresAt != Long.MAX_VALUE;
+        return expiresAt() != Long.MAX_VALUE;
     }
 
+    /** Epoch milliseconds; {@code Long.MAX_VALUE}: never. */
     long expiresAt() {
-        return expiresAt;
+        return limits == null ? Long.MAX_VALUE : limits.expiresAt;
     }
 
     /**
@@ -102,39 +109,38 @@ final class CachedLink {
      * entry while the new one was loading must not be forgotten, so the budget never goes back.
      */
     CachedLink continuing(CachedLink previous) {
-        if (clicks != null && previous.clicks != null) {
-            clicks.accumulateAndGet(previous.clicks.get(), Math::max);
+        if (hasClickLimit() && previous.hasClickLimit()) {
+            limits.accumulateAndGet(previous.limits.get(), Math::max);
         }
         return this;
     }
 
     /** The same link as a new entry (resets its cache timers), sharing the click budget. */
     CachedLink renewed() {
-        return this == MISSING ? MISSING
-                : new CachedLink(id, url, expiresAt, redirectStatus, flags, clicks);
+        return this == MISSING ? MISSING : new CachedLink(id, url, redirectStatus, flags, limits);
     }
 
     boolean hasClickLimit() {
-        return clicks != null;
+        return limits != null && limits.clickLimited;
     }
 
     /** Takes one click from the link's budget; false if the budget was already used up. */
     boolean tryClick() {
-        if (clicks == null) {
+        if (!hasClickLimit()) {
             return true;
         }
         while (true) {
-            long current = clicks.get();
-            if (current >= clicks.max) {
+            long current = limits.get();
+            if (current >= limits.maxClicks) {
                 return false;
             }
-            if (clicks.compareAndSet(current, current + 1)) {
+            if (limits.compareAndSet(current, current + 1)) {
                 return true;
             }
         }
     }
 
     boolean exhausted() {
-        return clicks != null && clicks.get() >= clicks.max;
+        return hasClickLimit() && limits.get() >= limits.maxClicks;
     }
 }
