@@ -84,7 +84,7 @@ public final class SqlLinkStore implements LinkStore {
         return inserts.run(l);
     }
 
-    /** Statements the inserts took so far (a batch each). */
+    /** Batches the inserts were written in so far. */
     long insertBatches() {
         return inserts.batches();
     }
