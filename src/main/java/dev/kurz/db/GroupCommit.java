@@ -85,6 +85,9 @@ public final class GroupCommit<I, O> {
         try {
             return piece.result().join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
@@ -94,21 +97,45 @@ public final class GroupCommit<I, O> {
         for (Piece<I, O> p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
             batch.add(p);
         }
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            write(batch);
+        } catch (Throwable t) {
+            // An Error (or a bug) must not leave a caller waiting for a batch that is over.
+            fail(batch, t);
+            throw t;
+        }
+    }
+
+    private void write(List<Piece<I, O>> batch) {
         try {
             complete(batch, writeBatch(batch));
+            return;
         } catch (RuntimeException e) {
             if (batch.size() == 1 || !Jdbc.isRefusedData(e)) {
-                batch.forEach(p -> p.result().completeExceptionally(e));
+                fail(batch, e);
                 return;
             }
-            for (Piece<I, O> p : batch) {
-                try {
-                    complete(List.of(p), writeBatch(List.of(p)));
-                } catch (RuntimeException alone) {
-                    p.result().completeExceptionally(alone);
+        }
+        // The database refused a row of it, so nothing was written: find the bad ones.
+        for (Piece<I, O> p : batch) {
+            try {
+                complete(List.of(p), writeBatch(List.of(p)));
+            } catch (RuntimeException e) {
+                if (!Jdbc.isRefusedData(e)) { // the database went away meanwhile: stop here
+                    fail(batch, e);
+                    return;
                 }
+                p.result().completeExceptionally(e);
             }
         }
+    }
+
+    /** Fails the pieces of {@code batch} that have no outcome yet. */
+    private static <I, O> void fail(List<Piece<I, O>> batch, Throwable error) {
+        batch.forEach(p -> p.result().completeExceptionally(error));
     }
 
     private List<O> writeBatch(List<Piece<I, O>> batch) {

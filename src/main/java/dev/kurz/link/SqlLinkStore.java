@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.postgresql.PGStatement;
 
 /**
  * {@link LinkStore} over JDBC. The SQL is the common subset of SQLite (3.35+) and PostgreSQL:
@@ -126,6 +127,12 @@ public final class SqlLinkStore implements LinkStore {
         sql.append(" ON CONFLICT DO NOTHING RETURNING ").append(COLUMNS);
         Map<String, Integer> inputByCode = new HashMap<>();
         try (var ps = c.prepareStatement(sql.toString())) {
+            if (ps.isWrapperFor(PGStatement.class)) {
+                // Each batch size is another SQL text: don't let PostgreSQL keep a prepared plan of
+                // up to 3,072 parameters for each of 256 sizes on every connection. Planning an
+                // INSERT of values is cheap next to the rows it writes.
+                ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+            }
             int p = 0;
             for (int i : rows) {
                 NewLink l = links.get(i);
@@ -146,7 +153,11 @@ public final class SqlLinkStore implements LinkStore {
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Link inserted = read(rs);
-                    out.set(inputByCode.get(inserted.code()), Optional.of(inserted));
+                    Integer input = inputByCode.get(inserted.code());
+                    if (input == null) {
+                        throw new IllegalStateException("the insert returned code " + inserted.code() + ", not asked for");
+                    }
+                    out.set(input, Optional.of(inserted));
                 }
             }
         }

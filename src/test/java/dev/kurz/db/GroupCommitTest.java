@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +136,67 @@ class GroupCommitTest {
         assertThat(group.batches()).as("the batch of five was not tried again one by one").isEqualTo(2);
         assertThat(count()).isZero();
         assertThat(group.run(9)).as("works again once a connection is free").isEqualTo(-9);
+    }
+
+    @Test
+    void whenTheDatabaseGoesAwayWhileABatchIsWrittenAgainOneByOneTheRestFailAtOnce() throws Exception {
+        var sevenAlone = new CountDownLatch(1);
+        var connectionHeld = new CountDownLatch(1);
+        var group = new GroupCommit<Integer, Integer>(256, values -> {
+            if (values.equals(List.of(7))) {
+                sevenAlone.countDown();
+                await(connectionHeld);
+            }
+            return insertAll(values);
+        });
+        insertAll(List.of(42, 7)); // 7 exists: the batch below is refused
+        Future<Integer> first = threads.submit(() -> group.run(0));
+        insideFirst.await();
+        Future<Integer> before = threads.submit(() -> group.run(101));
+        awaitQueued(group, 1);
+        Future<Integer> duplicate = threads.submit(() -> group.run(7));
+        awaitQueued(group, 2);
+        Future<Integer> after = threads.submit(() -> group.run(103));
+        awaitQueued(group, 3);
+        release.countDown();
+        sevenAlone.await();
+        try (var held = pool.getConnection()) { // the pool's only connection: 7's write times out
+            connectionHeld.countDown();
+            assertThatThrownBy(duplicate::get).cause().cause().isInstanceOf(SQLTransientConnectionException.class);
+            assertThatThrownBy(after::get).cause().cause().isInstanceOf(SQLTransientConnectionException.class);
+        }
+        assertThat(first.get()).isZero();
+        assertThat(before.get()).isEqualTo(-101);
+        // 0; the refused batch; 101 alone; 7 alone, which found no connection: 103 was not tried.
+        assertThat(group.batches()).isEqualTo(4);
+        assertThat(values()).containsExactly(0, 7, 42, 101);
+    }
+
+    @Test
+    void anErrorInTheWriteFailsEveryCallerOfItsBatchInsteadOfLeavingThemWaiting() throws Exception {
+        var group = new GroupCommit<Integer, Integer>(256, values -> {
+            if (values.size() > 1) {
+                throw new AssertionError("a bug in the batch write");
+            }
+            return insertAll(values);
+        });
+        Future<Integer> first = threads.submit(() -> group.run(0));
+        insideFirst.await();
+        List<Future<Integer>> later = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            int v = i;
+            later.add(threads.submit(() -> group.run(v)));
+        }
+        awaitQueued(group, 5);
+        release.countDown();
+
+        assertThat(first.get()).isZero();
+        for (Future<Integer> f : later) {
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(AssertionError.class);
+        }
+        assertThat(group.run(9)).as("the next batch is written").isEqualTo(-9);
+        assertThat(values()).containsExactly(0, 9);
     }
 
     @Test
