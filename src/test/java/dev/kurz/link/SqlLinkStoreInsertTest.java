@@ -59,9 +59,14 @@ class SqlLinkStoreInsertTest {
                     link("taken", "https://example.com/new", null),
                     link("d2", "https://example.com/same", "k"),
                     link("plain", "https://example.com/plain", null),
-                    link("alias", "https://example.com/third", null)));
+                    link("alias", "https://example.com/third", null),
+                    new NewLink("full", "https://example.com/full", "f", 9, "A title", 1_700_000_000_123L,
+                            1_800_000_000_000L, 5L, 301, "$argon2id$hash")));
 
-            assertThat(out).hasSize(7);
+            assertThat(out).hasSize(8);
+            assertThat(out.get(7)).as("every column of a row is written").get().isEqualTo(new Link(out.get(7).get().id(),
+                    "full", "https://example.com/full", "A title", 9, 1_700_000_000_123L, 1_700_000_000_123L,
+                    1_800_000_000_000L, 5L, 301, false, true, 0));
             assertThat(out.get(0)).get().extracting(Link::url).isEqualTo("https://example.com/first");
             assertThat(out.get(1)).get().extracting(Link::code).isEqualTo("d1");
             assertThat(out.get(2)).as("the same alias later in the batch is taken").isEmpty();
