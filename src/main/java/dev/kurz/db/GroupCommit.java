@@ -71,7 +71,8 @@ public final class GroupCommit<I, O> {
         var piece = new Piece<I, O>(input, new CompletableFuture<>());
         queue.add(piece);
         // Whoever holds the lock is committing a batch; when we get it, either that batch held our
-        // piece (done) or we lead the next one, which holds it for sure.
+        // piece (done) or we lead the next one, which holds it unless maxBatch pieces were queued
+        // ahead of it (then we go round again).
         while (!piece.result().isDone()) {
             leader.lock();
             try {
