@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,17 +69,29 @@ class GroupCommitTest {
     final CountDownLatch insideFirst = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
 
+    /** Starts writing 0, whose batch stays open until {@code release}; returns once it is inside. */
+    private Future<Integer> openFirstBatch(GroupCommit<Integer, Integer> group) throws InterruptedException {
+        Future<Integer> first = threads.submit(() -> group.run(0));
+        insideFirst.await();
+        return first;
+    }
+
+    /** Queues {@code values} behind the open batch, in this order. */
+    private List<Future<Integer>> queueBehind(GroupCommit<Integer, Integer> group, int... values)
+            throws InterruptedException {
+        List<Future<Integer>> queued = new ArrayList<>();
+        for (int v : values) {
+            queued.add(threads.submit(() -> group.run(v)));
+            awaitQueued(group, queued.size());
+        }
+        return queued;
+    }
+
     @Test
     void writesThatArriveDuringACommitShareTheNextOne() throws Exception {
         var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
-        Future<Integer> first = threads.submit(() -> group.run(0));
-        insideFirst.await();
-        List<Future<Integer>> later = new ArrayList<>();
-        for (int i = 1; i <= 20; i++) {
-            int v = i;
-            later.add(threads.submit(() -> group.run(v)));
-        }
-        awaitQueued(group, 20);
+        Future<Integer> first = openFirstBatch(group);
+        List<Future<Integer>> later = queueBehind(group, IntStream.rangeClosed(1, 20).toArray());
         release.countDown();
 
         assertThat(first.get()).isEqualTo(0);
@@ -94,14 +107,11 @@ class GroupCommitTest {
     void aRowTheDatabaseRefusesFailsAloneAndTheRestOfItsBatchCommits() throws Exception {
         var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
         group.run(7);
-        Future<Integer> first = threads.submit(() -> group.run(0));
-        insideFirst.await();
-        Future<Integer> before = threads.submit(() -> group.run(101));
-        awaitQueued(group, 1);
-        Future<Integer> duplicate = threads.submit(() -> group.run(7));
-        awaitQueued(group, 2);
-        Future<Integer> after = threads.submit(() -> group.run(103));
-        awaitQueued(group, 3);
+        Future<Integer> first = openFirstBatch(group);
+        List<Future<Integer>> queued = queueBehind(group, 101, 7, 103);
+        Future<Integer> before = queued.get(0);
+        Future<Integer> duplicate = queued.get(1);
+        Future<Integer> after = queued.get(2);
         release.countDown();
 
         assertThat(first.get()).isEqualTo(0);
@@ -116,14 +126,8 @@ class GroupCommitTest {
     @Test
     void whenTheDatabaseCannotBeReachedEveryWriteInTheBatchFailsAtOnceWithoutBeingWrittenAgainAlone() throws Exception {
         var group = new GroupCommit<Integer, Integer>(256, this::insertAll);
-        Future<Integer> first = threads.submit(() -> group.run(0));
-        insideFirst.await();
-        List<Future<Integer>> later = new ArrayList<>();
-        for (int i = 1; i <= 5; i++) {
-            int v = i;
-            later.add(threads.submit(() -> group.run(v)));
-        }
-        awaitQueued(group, 5);
+        Future<Integer> first = openFirstBatch(group);
+        List<Future<Integer>> later = queueBehind(group, 1, 2, 3, 4, 5);
         try (var held = pool.getConnection()) { // the pool's only connection: the batches time out waiting
             release.countDown();
             assertThatThrownBy(first::get).hasCauseInstanceOf(StoreException.class);
@@ -150,14 +154,11 @@ class GroupCommitTest {
             return insertAll(values);
         });
         insertAll(List.of(42, 7)); // 7 exists: the batch below is refused
-        Future<Integer> first = threads.submit(() -> group.run(0));
-        insideFirst.await();
-        Future<Integer> before = threads.submit(() -> group.run(101));
-        awaitQueued(group, 1);
-        Future<Integer> duplicate = threads.submit(() -> group.run(7));
-        awaitQueued(group, 2);
-        Future<Integer> after = threads.submit(() -> group.run(103));
-        awaitQueued(group, 3);
+        Future<Integer> first = openFirstBatch(group);
+        List<Future<Integer>> queued = queueBehind(group, 101, 7, 103);
+        Future<Integer> before = queued.get(0);
+        Future<Integer> duplicate = queued.get(1);
+        Future<Integer> after = queued.get(2);
         release.countDown();
         sevenAlone.await();
         try (var held = pool.getConnection()) { // the pool's only connection: 7's write times out
@@ -180,14 +181,8 @@ class GroupCommitTest {
             }
             return insertAll(values);
         });
-        Future<Integer> first = threads.submit(() -> group.run(0));
-        insideFirst.await();
-        List<Future<Integer>> later = new ArrayList<>();
-        for (int i = 1; i <= 5; i++) {
-            int v = i;
-            later.add(threads.submit(() -> group.run(v)));
-        }
-        awaitQueued(group, 5);
+        Future<Integer> first = openFirstBatch(group);
+        List<Future<Integer>> later = queueBehind(group, 1, 2, 3, 4, 5);
         release.countDown();
 
         assertThat(first.get()).isZero();
