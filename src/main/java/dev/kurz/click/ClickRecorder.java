@@ -16,9 +16,9 @@ import java.util.function.Supplier;
  *
  * <p>Three sets of counters:
  * <ul>
- *   <li>per (link, hour, {@link Visit}): what the flusher turns into the hourly roll-up
- *       ({@code click_counts}, humans and bots apart) and the daily dimension roll-up
- *       ({@code click_dims}: referrer, browser, OS, device, country). The user agent is kept as
+ *   <li>per (link, hour, {@link Visit}): what the flusher turns into hourly counts (humans and
+ *       bots apart) and daily dimension counts (referrer, browser, OS, device, country), which
+ *       end up in the link's {@code click_days} row for the day. The user agent is kept as
  *       its string and classified at flush time, off the event loop ({@link UserAgents});</li>
  *   <li>per (day, code) for hits on unknown codes (orphan visits);</li>
  *   <li>per link, the human clicks not yet committed, so a reader can show exact totals (stored +

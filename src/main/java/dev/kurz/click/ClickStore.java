@@ -21,8 +21,8 @@ public interface ClickStore {
      * transaction: in journal order, the batches of {@code node} up to {@code upToSeq} and those
      * of any node journaled before {@code staleBefore} (epoch ms; left behind by a node that
      * died), as many as fit in about {@code maxRows} roll-up rows once summed: it stops after the
-     * batch that goes past them, so it always folds one if there is one. Hourly rows, dimension
-     * rows, orphan visits and the links' human totals are added; entries for links deleted
+     * batch that goes past them, so it always folds one if there is one. Each link's day rows,
+     * orphan visits and the links' human totals are added; entries for links deleted
      * meanwhile are dropped. A batch another node is folding at the same moment is folded by one
      * of the two, never both.
      */
@@ -43,11 +43,11 @@ public interface ClickStore {
     /** Per dimension, its {@code limit} most frequent values for the link in [fromDay, toDay). */
     List<DimCount> topValues(long linkId, long fromDay, long toDay, int limit);
 
-    /** Clicks of all links per day in [fromHour, toHour) (whole days), oldest first; empty days missing. */
-    List<DayClicks> dailyTotals(long fromHour, long toHour);
+    /** Clicks of all links per day in [fromDay, toDay), oldest first; empty days missing. */
+    List<DayClicks> dailyTotals(long fromDay, long toDay);
 
-    /** The {@code limit} links with the most human clicks in [fromHour, toHour). */
-    List<LinkClicks> topLinks(long fromHour, long toHour, int limit);
+    /** The {@code limit} links with the most human clicks in [fromDay, toDay). */
+    List<LinkClicks> topLinks(long fromDay, long toDay, int limit);
 
     /** Orphan visits per day in [fromDay, toDay), oldest first; empty days missing. */
     List<DayVisits> orphansPerDay(long fromDay, long toDay);

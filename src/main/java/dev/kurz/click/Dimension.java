@@ -1,7 +1,7 @@
 package dev.kurz.click;
 
 /**
- * What {@code click_dims} counts per click, besides the hourly totals. Every click (bots too) adds
+ * What a {@code click_days} row counts per click, besides the hourly totals. Every click (bots too) adds
  * one to each dimension, except country, which only a trusted proxy's header supplies; so per
  * day the values of referrer, browser, os and device each add up to the day's clicks.
  */
@@ -23,7 +23,7 @@ public enum Dimension {
         this.column = column;
     }
 
-    /** The value stored in {@code click_dims.dim}. */
+    /** The dimension's name in {@code click_days.dims}. */
     public String column() {
         return column;
     }
@@ -34,6 +34,6 @@ public enum Dimension {
                 return d;
             }
         }
-        throw new IllegalArgumentException("unknown dimension '" + column + "' in click_dims");
+        throw new IllegalArgumentException("unknown dimension '" + column + "' in click_days.dims");
     }
 }

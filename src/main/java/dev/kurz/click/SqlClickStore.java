@@ -10,24 +10,27 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.StringJoiner;
 
 /**
- * {@link ClickStore} over JDBC; the reads run the same SQL on SQLite and PostgreSQL (window
- * functions, integer division), and the roll-up writes differ mainly in where their rows come
- * from: a JDBC batch over {@code VALUES} on SQLite, arrays read by {@code unnest} on PostgreSQL
- * (where a fold adds to the links' totals first, which also locks them).
- * A journaled batch is one {@code click_journal} row ({@link BatchCodec}); a fold decodes the
- * rows it takes, sums them and writes each roll-up row once.
+ * {@link ClickStore} over JDBC; the reads run the same SQL on SQLite and PostgreSQL, and the
+ * writes differ mainly in where their rows come from: a JDBC batch over {@code VALUES} on SQLite,
+ * arrays read by {@code unnest} on PostgreSQL (where a fold adds to the links' totals first,
+ * which also locks them). A journaled batch is one {@code click_journal} row ({@link BatchCodec});
+ * a fold decodes the rows it takes, sums them, and adds the sum to one {@code click_days} row per
+ * link and day ({@link LinkDay}): it reads the rows it will change, adds, and writes them back.
  *
  * <p>Writes go to the primary; statistics read from the reader pool (a replica when configured,
- * where they may lag by the replication delay). The roll-up tables are keyed so that every read
- * is a range scan of one link's rows ({@code click_counts (link_id, hour)},
- * {@code click_dims (link_id, day, dim, value)}); instance-wide reads use
- * {@code click_counts (hour)} and {@code orphan_visits (day, code)}.
+ * where they may lag by the replication delay). A link's statistics are a range scan of its rows
+ * ({@code click_days (link_id, day)}); instance-wide reads use {@code click_days (day)} and
+ * {@code orphan_visits (day, code)}.
  */
 public final class SqlClickStore implements ClickStore {
 
@@ -36,18 +39,17 @@ public final class SqlClickStore implements ClickStore {
 
     private final Database db;
     private final boolean postgres;
-    private final String upsertHourly;
-    private final String upsertDims;
+    private final String upsertDays;
     private final String upsertOrphans;
 
     public SqlClickStore(Database db) {
         this.db = db;
         this.postgres = db.dialect() == Dialect.POSTGRESQL;
-        this.upsertHourly = "INSERT INTO click_counts (link_id, hour, clicks, bots) " + rowsOf(HOURLY_TYPES)
-                + " ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_counts.clicks + excluded.clicks, "
-                + "bots = click_counts.bots + excluded.bots";
-        this.upsertDims = "INSERT INTO click_dims (link_id, day, dim, value, clicks) " + rowsOf(DIM_TYPES)
-                + " ON CONFLICT (link_id, day, dim, value) DO UPDATE SET clicks = click_dims.clicks + excluded.clicks";
+        // The fold read the row first and holds its link's lock (see addTotalsLocking): it
+        // writes the sum, not an increment.
+        this.upsertDays = "INSERT INTO click_days (link_id, day, clicks, bots, hours, dims) " + rowsOf(DAY_TYPES)
+                + " ON CONFLICT (link_id, day) DO UPDATE SET clicks = excluded.clicks, bots = excluded.bots, "
+                + "hours = excluded.hours, dims = excluded.dims";
         this.upsertOrphans = "INSERT INTO orphan_visits (day, code, visits) " + rowsOf(ORPHAN_TYPES)
                 + " ON CONFLICT (day, code) DO UPDATE SET visits = orphan_visits.visits + excluded.visits";
     }
@@ -129,20 +131,20 @@ public final class SqlClickStore implements ClickStore {
         // Counts of a link deleted since the click are dropped (no orphan rows): one look-up per
         // link here rather than one per row written.
         long[] live = postgres ? addTotalsLocking(c, batch) : liveLinks(c, batch);
-        var hourly = new Columns(HOURLY_TYPES);
+        var days = new HashMap<DayKey, LinkDay>();
         for (HourlyClicks h : batch.hourly()) {
             if (isLive(live, h.linkId())) {
-                hourly.add(h.linkId(), h.hour(), h.clicks(), h.bots());
+                days.computeIfAbsent(new DayKey(h.linkId(), Math.floorDiv(h.hour(), 24)), k -> new LinkDay())
+                        .addHour((int) Math.floorMod(h.hour(), 24), h.clicks(), h.bots());
             }
         }
-        write(c, upsertHourly, hourly);
-        var dims = new Columns(DIM_TYPES);
         for (DimClicks d : batch.dims()) {
             if (isLive(live, d.linkId())) {
-                dims.add(d.linkId(), d.day(), d.dim().column(), d.value(), d.clicks());
+                days.computeIfAbsent(new DayKey(d.linkId(), d.day()), k -> new LinkDay())
+                        .addValue(d.dim(), d.value(), d.clicks());
             }
         }
-        write(c, upsertDims, dims);
+        addToDays(c, days);
         var orphans = new Columns(ORPHAN_TYPES);
         for (OrphanVisits o : batch.orphans()) { // sorted: no link lock orders these rows
             orphans.add(o.day(), o.code(), o.visits());
@@ -154,6 +156,64 @@ public final class SqlClickStore implements ClickStore {
             batch.humanPerLink().forEach((linkId, clicks) -> totals.add(clicks, linkId));
             write(c, "UPDATE links SET clicks = clicks + ? WHERE id = ?", totals);
         }
+    }
+
+    private record DayKey(long linkId, long day) {}
+
+    /**
+     * Adds the counts to the links' day rows: reads the rows that exist, adds the counts to what
+     * they hold (the stored values first, so that they keep their place under
+     * {@link LinkDay#MAX_VALUES}), and writes every row whole. No other fold changes these rows
+     * meanwhile: on PostgreSQL this transaction holds their links' locks, on SQLite the one writer.
+     */
+    private void addToDays(Connection c, Map<DayKey, LinkDay> counted) throws SQLException {
+        if (counted.isEmpty()) {
+            return;
+        }
+        var stored = new HashMap<DayKey, LinkDay>();
+        if (postgres) {
+            var linkIds = new Long[counted.size()];
+            var dayNumbers = new Long[counted.size()];
+            int i = 0;
+            for (DayKey k : counted.keySet()) {
+                linkIds[i] = k.linkId();
+                dayNumbers[i++] = k.day();
+            }
+            try (var ps = c.prepareStatement("SELECT d.link_id, d.day, d.hours, d.dims "
+                    + "FROM unnest(?::bigint[], ?::bigint[]) AS k(link_id, day) "
+                    + "JOIN click_days d ON d.link_id = k.link_id AND d.day = k.day")) {
+                ps.setArray(1, c.createArrayOf("bigint", linkIds));
+                ps.setArray(2, c.createArrayOf("bigint", dayNumbers));
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        stored.put(new DayKey(rs.getLong(1), rs.getLong(2)), LinkDay.parse(rs.getString(3), rs.getString(4)));
+                    }
+                }
+            }
+        } else {
+            try (var ps = c.prepareStatement("SELECT hours, dims FROM click_days WHERE link_id = ? AND day = ?")) {
+                for (DayKey k : counted.keySet()) {
+                    ps.setLong(1, k.linkId());
+                    ps.setLong(2, k.day());
+                    try (var rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            stored.put(k, LinkDay.parse(rs.getString(1), rs.getString(2)));
+                        }
+                    }
+                }
+            }
+        }
+        var rows = new Columns(DAY_TYPES);
+        counted.forEach((k, add) -> {
+            LinkDay day = stored.get(k);
+            if (day == null) {
+                day = add;
+            } else {
+                day.addAll(add);
+            }
+            rows.add(k.linkId(), k.day(), day.clicks(), day.bots(), day.hoursJson(), day.dimsJson());
+        });
+        write(c, upsertDays, rows);
     }
 
     /** Every link the batch clicked, in id order. */
@@ -268,8 +328,7 @@ public final class SqlClickStore implements ClickStore {
         }
     }
 
-    private static final String[] HOURLY_TYPES = {"bigint", "bigint", "bigint", "bigint"};
-    private static final String[] DIM_TYPES = {"bigint", "bigint", "text", "text", "bigint"};
+    private static final String[] DAY_TYPES = {"bigint", "bigint", "bigint", "bigint", "text", "text"};
     private static final String[] ORPHAN_TYPES = {"bigint", "text", "bigint"};
 
     /** Where the rows come from: {@code VALUES (?, ?)} on SQLite, {@code SELECT * FROM unnest(?::bigint[], ...)}. */
@@ -350,64 +409,95 @@ public final class SqlClickStore implements ClickStore {
 
     @Override
     public List<HourlyClicks> hourly(long linkId, long fromHour, long toHour) {
-        // Row values rather than "link_id = ? AND hour >= ?": PostgreSQL switches a statement that
-        // ran five times to a generic plan, which guessed a range on click_counts_hour cheaper and
-        // filtered every link's rows of the year (0.1 s instead of 15 ms). A row comparison can
-        // only use the (link_id, hour) key.
-        return withConnection(db.reader(), c -> {
-            try (var ps = c.prepareStatement("SELECT hour, clicks, bots FROM click_counts "
-                    + "WHERE (link_id, hour) >= (?, ?) AND (link_id, hour) < (?, ?) ORDER BY link_id, hour")) {
-                ps.setLong(1, linkId);
-                ps.setLong(2, fromHour);
-                ps.setLong(3, linkId);
-                ps.setLong(4, toHour);
-                return list(ps, rs -> new HourlyClicks(linkId, rs.getLong(1), rs.getLong(2), rs.getLong(3)));
-            }
-        });
+        var out = new ArrayList<HourlyClicks>();
+        for (var row : days(linkId, Math.floorDiv(fromHour, 24), Math.ceilDiv(toHour, 24), "hours")) {
+            LinkDay.parse(row.json(), "{}").hours().forEach((h, sum) -> {
+                long hour = row.day() * 24 + h;
+                if (hour >= fromHour && hour < toHour) {
+                    out.add(new HourlyClicks(linkId, hour, sum[0], sum[1]));
+                }
+            });
+        }
+        return out;
     }
 
     @Override
     public List<DimCount> topValues(long linkId, long fromDay, long toDay, int limit) {
-        // Ranked in the database, so a link with 100,000 distinct referrers still sends back only
-        // the top few per dimension. Ties go to the smaller value (byte order on both engines).
+        // Summed and ranked here: a link's rows over the longest range allowed are a few hundred.
+        // Ties go to the smaller value in code point order, which is UTF-8's byte order.
+        Map<Dimension, Map<String, long[]>> sums = new EnumMap<>(Dimension.class);
+        for (var row : days(linkId, fromDay, toDay, "dims")) {
+            LinkDay day = LinkDay.parse("{}", row.json());
+            for (Dimension dim : Dimension.values()) {
+                var sum = sums.computeIfAbsent(dim, d -> new HashMap<>());
+                day.values(dim).forEach((value, n) -> sum.computeIfAbsent(value, v -> new long[1])[0] += n[0]);
+            }
+        }
+        var out = new ArrayList<DimCount>();
+        sums.forEach((dim, values) -> values.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[0])
+                        .thenComparing(Map.Entry::getKey, SqlClickStore::compareCodePoints))
+                .limit(limit)
+                .forEach(e -> out.add(new DimCount(dim, e.getKey(), e.getValue()[0]))));
+        return out;
+    }
+
+    private record DayJson(long day, String json) {}
+
+    /** One JSON column of the link's rows in [fromDay, toDay), oldest first. */
+    private List<DayJson> days(long linkId, long fromDay, long toDay, String column) {
+        // Row values rather than "link_id = ? AND day >= ?": PostgreSQL switches a statement that
+        // ran five times to a generic plan, which may guess a range on click_days_day cheaper and
+        // filter every link's rows of the range. A row comparison can only use the primary key.
         return withConnection(db.reader(), c -> {
-            try (var ps = c.prepareStatement("SELECT dim, value, clicks FROM ("
-                    + "SELECT dim, value, SUM(clicks) AS clicks, "
-                    + "ROW_NUMBER() OVER (PARTITION BY dim ORDER BY SUM(clicks) DESC, value) AS rn "
-                    + "FROM click_dims WHERE link_id = ? AND day >= ? AND day < ? GROUP BY dim, value) ranked "
-                    + "WHERE rn <= ? ORDER BY dim, clicks DESC, value")) {
+            try (var ps = c.prepareStatement("SELECT day, " + column + " FROM click_days "
+                    + "WHERE (link_id, day) >= (?, ?) AND (link_id, day) < (?, ?) ORDER BY link_id, day")) {
                 ps.setLong(1, linkId);
                 ps.setLong(2, fromDay);
-                ps.setLong(3, toDay);
-                ps.setInt(4, limit);
-                return list(ps, rs -> new DimCount(Dimension.ofColumn(rs.getString(1)), rs.getString(2),
-                        rs.getLong(3)));
+                ps.setLong(3, linkId);
+                ps.setLong(4, toDay);
+                return list(ps, rs -> new DayJson(rs.getLong(1), rs.getString(2)));
             }
         });
     }
 
+    private static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
     @Override
-    public List<DayClicks> dailyTotals(long fromHour, long toHour) {
+    public List<DayClicks> dailyTotals(long fromDay, long toDay) {
         return withConnection(db.reader(), c -> {
-            try (var ps = c.prepareStatement("SELECT hour / 24 AS day, SUM(clicks), SUM(bots) FROM click_counts "
-                    + "WHERE hour >= ? AND hour < ? GROUP BY hour / 24 ORDER BY day")) {
-                ps.setLong(1, fromHour);
-                ps.setLong(2, toHour);
+            try (var ps = c.prepareStatement("SELECT day, SUM(clicks), SUM(bots) FROM click_days "
+                    + "WHERE day >= ? AND day < ? GROUP BY day ORDER BY day")) {
+                ps.setLong(1, fromDay);
+                ps.setLong(2, toDay);
                 return list(ps, rs -> new DayClicks(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
             }
         });
     }
 
     @Override
-    public List<LinkClicks> topLinks(long fromHour, long toHour, int limit) {
+    public List<LinkClicks> topLinks(long fromDay, long toDay, int limit) {
         return withConnection(db.reader(), c -> {
             try (var ps = c.prepareStatement("SELECT l.code, t.clicks, t.bots FROM ("
-                    + "SELECT link_id, SUM(clicks) AS clicks, SUM(bots) AS bots FROM click_counts "
-                    + "WHERE hour >= ? AND hour < ? GROUP BY link_id "
+                    + "SELECT link_id, SUM(clicks) AS clicks, SUM(bots) AS bots FROM click_days "
+                    + "WHERE day >= ? AND day < ? GROUP BY link_id "
                     + "ORDER BY SUM(clicks) DESC, SUM(bots) DESC, link_id LIMIT ?) t "
                     + "JOIN links l ON l.id = t.link_id ORDER BY t.clicks DESC, t.bots DESC, l.id")) {
-                ps.setLong(1, fromHour);
-                ps.setLong(2, toHour);
+                ps.setLong(1, fromDay);
+                ps.setLong(2, toDay);
                 ps.setInt(3, limit);
                 return list(ps, rs -> new LinkClicks(rs.getString(1), rs.getLong(2), rs.getLong(3)));
             }

@@ -102,13 +102,13 @@ final class StatsService {
     }
 
     InstanceStats instanceStats(StatsQuery q) {
-        var topLinks = inParallel(() -> store.topLinks(q.fromHour(), q.toHour(), q.top()));
+        var topLinks = inParallel(() -> store.topLinks(q.fromDay(), q.toDay(), q.top()));
         var topOrphans = inParallel(() -> store.topOrphans(q.fromDay(), q.toDay(), q.top()));
         int n = Math.toIntExact(q.buckets());
         long[] human = new long[n];
         long[] bot = new long[n];
         long[] orphans = new long[n];
-        for (ClickStore.DayClicks d : store.dailyTotals(q.fromHour(), q.toHour())) {
+        for (ClickStore.DayClicks d : store.dailyTotals(q.fromDay(), q.toDay())) {
             int i = (int) (d.day() - q.fromBucket());
             human[i] += d.clicks();
             bot[i] += d.bots();

@@ -118,7 +118,7 @@ public record Setting(String name, String defaultValue, String description) {
     public static final Setting PURGE_MODE = new Setting("KURZ_PURGE_MODE", "archive",
             "What the purge does with such links: archive (move them to archived_links) or delete.");
     public static final Setting STATS_RETENTION = new Setting("KURZ_STATS_RETENTION", "off",
-            "Hourly and daily click roll-ups and orphan visits older than this are deleted by the purge job (e.g. 400d), or off; link totals stay.");
+            "Days of click statistics and orphan visits older than this are deleted by the purge job (e.g. 400d), or off; link totals stay.");
     public static final Setting PURGE_EVERY = new Setting("KURZ_PURGE_EVERY", "1h",
             "How often the purge runs; exactly one worker of the cluster runs it per period.");
     public static final Setting LOG_LEVEL = new Setting("KURZ_LOG_LEVEL", "INFO",

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The recurring purge: links expired longer than {@code KURZ_PURGE_AFTER} are archived (moved to
- * {@code archived_links}) or deleted, with their click roll-ups; hourly and daily roll-ups and
+ * {@code archived_links}) or deleted, with their click statistics; the days of statistics and
  * orphan visits older than {@code KURZ_STATS_RETENTION} are deleted (link totals stay); uploads
  * abandoned for a day are dropped.
  *
@@ -32,7 +32,6 @@ final class Purger {
     private static final Logger log = LoggerFactory.getLogger(Purger.class);
 
     static final int BATCH = 1000;
-    private static final long HOUR = 3_600_000L;
     private static final long DAY = 86_400_000L;
 
     private final JobStore store;
@@ -82,8 +81,7 @@ final class Purger {
             }
             if (statsRetention.isPresent()) {
                 long cutoff = now - statsRetention.get().toMillis();
-                rollups = deleteOld("click_counts", "link_id, hour", "hour", cutoff / HOUR)
-                        + deleteOld("click_dims", "link_id, day, dim, value", "day", cutoff / DAY)
+                rollups = deleteOld("click_days", "link_id, day", "day", cutoff / DAY)
                         + deleteOld("orphan_visits", "day, code", "day", cutoff / DAY);
             }
             dropAbandonedUploads(now - DAY);
@@ -130,11 +128,9 @@ final class Purger {
                         ps.executeUpdate();
                     }
                 }
-                for (String table : List.of("click_counts", "click_dims")) {
-                    try (var ps = c.prepareStatement("DELETE FROM " + table + " WHERE link_id IN " + in)) {
-                        bind(ps, 1, ids);
-                        ps.executeUpdate();
-                    }
+                try (var ps = c.prepareStatement("DELETE FROM click_days WHERE link_id IN " + in)) {
+                    bind(ps, 1, ids);
+                    ps.executeUpdate();
                 }
                 try (var ps = c.prepareStatement("DELETE FROM links WHERE id IN " + in)) {
                     bind(ps, 1, ids);

@@ -45,7 +45,7 @@ public interface LinkStore {
     /** The password hash of the link, if it has one. */
     Optional<String> passwordHash(String code);
 
-    /** Deletes the link and its click roll-ups; false if no link has that code. */
+    /** Deletes the link and its click statistics; false if no link has that code. */
     boolean delete(String code);
 
     /**

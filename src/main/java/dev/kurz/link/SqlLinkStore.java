@@ -290,11 +290,7 @@ public final class SqlLinkStore implements LinkStore {
             if (id == null) {
                 return false;
             }
-            try (var ps = c.prepareStatement("DELETE FROM click_counts WHERE link_id = ?")) {
-                ps.setLong(1, id);
-                ps.executeUpdate();
-            }
-            try (var ps = c.prepareStatement("DELETE FROM click_dims WHERE link_id = ?")) {
+            try (var ps = c.prepareStatement("DELETE FROM click_days WHERE link_id = ?")) {
                 ps.setLong(1, id);
                 ps.executeUpdate();
             }

@@ -78,7 +78,7 @@ public final class StatsBenchmark {
     }
 
     private static void seed(Connection c, String solo, String busy, long firstHour, long lastHour)
-            throws SQLException {
+            throws SQLException, java.io.IOException {
         long firstDay = firstHour / 24;
         long lastDay = lastHour / 24;
         String values = "SELECT 'referrer' AS dim, 'site' || i || '.example' AS value FROM generate_series(1, 30) i "
@@ -87,6 +87,10 @@ public final class StatsBenchmark {
                 + "UNION ALL SELECT 'device', d FROM unnest(ARRAY['desktop', 'mobile', 'tablet', 'bot']) d "
                 + "UNION ALL SELECT 'country', chr(65 + i / 26) || chr(65 + i % 26) FROM generate_series(0, 39) i";
         try (var s = c.createStatement()) {
+            // Seeded in the shape of the tables before V7 (a row per hour, a row per dimension
+            // value), then turned into click_days by V7's own statement.
+            s.execute("CREATE TEMP TABLE click_counts (link_id BIGINT, hour BIGINT, clicks BIGINT, bots BIGINT)");
+            s.execute("CREATE TEMP TABLE click_dims (link_id BIGINT, day BIGINT, dim TEXT, value TEXT, clicks BIGINT)");
             // solo: all its rows in one statement, so they are stored side by side.
             s.execute("INSERT INTO click_counts (link_id, hour, clicks, bots) SELECT l.id, h, 1 + (h * 7) % 40, h % 3 "
                     + "FROM links l CROSS JOIN generate_series(" + firstHour + ", " + lastHour + ") h "
@@ -104,17 +108,32 @@ public final class StatsBenchmark {
                     + "1 + (d * 13 + length(v.value) * 7 + l.id) % 500 FROM generate_series(" + firstDay + ", "
                     + lastDay + ") d CROSS JOIN links l CROSS JOIN (" + values + ") v WHERE l.code = '" + busy
                     + "' OR (l.code <> '" + solo + "' AND l.id % 10 = 0) ORDER BY d, l.id");
-            s.execute("VACUUM ANALYZE");
-            try (var rs = s.executeQuery("SELECT l.code, count(*) FROM click_counts c JOIN links l ON l.id = c.link_id "
-                    + "WHERE l.code IN ('" + solo + "', '" + busy + "') GROUP BY l.code ORDER BY l.code")) {
-                while (rs.next()) {
-                    System.out.printf("%s: %d hourly rows%n", rs.getString(1), rs.getLong(2));
-                }
-            }
             try (var rs = s.executeQuery("SELECT (SELECT count(*) FROM click_counts), (SELECT count(*) FROM click_dims)")) {
                 rs.next();
-                System.out.printf("all links: %d hourly rows, %d dimension rows%n", rs.getLong(1), rs.getLong(2));
+                System.out.printf("all links: %d hours and %d dimension values%n", rs.getLong(1), rs.getLong(2));
             }
+            s.execute(v7Insert());
+            s.execute("VACUUM ANALYZE");
+            try (var rs = s.executeQuery("SELECT l.code, count(*), sum(length(d.hours) + length(d.dims)) FROM click_days d "
+                    + "JOIN links l ON l.id = d.link_id WHERE l.code IN ('" + solo + "', '" + busy + "') "
+                    + "GROUP BY l.code ORDER BY l.code")) {
+                while (rs.next()) {
+                    System.out.printf("%s: %d day rows, %d bytes of JSON%n", rs.getString(1), rs.getLong(2), rs.getLong(3));
+                }
+            }
+            try (var rs = s.executeQuery("SELECT count(*) FROM click_days")) {
+                rs.next();
+                System.out.printf("all links: %d day rows%n", rs.getLong(1));
+            }
+        }
+    }
+
+    /** The statement of the V7 migration that turns the old roll-up rows into click_days rows. */
+    private static String v7Insert() throws java.io.IOException {
+        try (var in = StatsBenchmark.class.getResourceAsStream("/db/migration/postgresql/V7__click_days.sql")) {
+            String sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int start = sql.indexOf("INSERT INTO click_days");
+            return sql.substring(start, sql.indexOf(';', start));
         }
     }
 

@@ -56,7 +56,7 @@ class ClickCountingTest {
             }
             assertThat(redirects.get()).isEqualTo(20_000);
             node.flushClicks();
-            assertThat(node.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(20_000);
+            assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(20_000);
             assertThat(node.count("SELECT clicks FROM links")).isEqualTo(20_000);
             assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(20_000);
         }
@@ -101,9 +101,12 @@ class ClickCountingTest {
             node.clock.advance(Duration.ofHours(1));
             node.get("/" + code);
             node.flushClicks();
-            assertThat(node.count("SELECT count(*) FROM click_counts")).isEqualTo(2);
-            assertThat(node.count("SELECT max(clicks) FROM click_counts")).isEqualTo(2);
-            assertThat(node.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(3);
+            var hours = new ArrayList<Long>();
+            for (List<Object> row : ClickTables.rows(node, "SELECT hours FROM click_days ORDER BY day")) {
+                LinkDay.parse((String) row.getFirst(), "{}").hours().values().forEach(n -> hours.add(n[0]));
+            }
+            assertThat(hours).as("human clicks of each hour").containsExactly(2L, 1L);
+            assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(3);
         }
     }
 }

@@ -72,7 +72,7 @@ class ClickDurabilityTest {
             sentAfter = after.human.get(codes.getFirst());
             first.app.crash();
             storedAtKill = first.count("SELECT clicks FROM links");
-            assertThat(first.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(storedAtKill);
+            assertThat(first.count("SELECT sum(clicks) FROM click_days")).isEqualTo(storedAtKill);
         }
         // What the dead node journaled but never folded is folded by the next one, once stale.
         try (var second = TestNode.start(dataDir, timed)) {
@@ -82,7 +82,7 @@ class ClickDurabilityTest {
             System.out.printf("killed node: %d human clicks stored (%d when it died), %d of the last %d lost%n",
                     stored, storedAtKill, humans + sentAfter - stored, sentAfter);
             assertThat(stored).isBetween(Math.max(humans, storedAtKill), humans + sentAfter);
-            assertThat(second.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(stored);
+            assertThat(second.count("SELECT sum(clicks) FROM click_days")).isEqualTo(stored);
         }
     }
 

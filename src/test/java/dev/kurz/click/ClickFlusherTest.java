@@ -13,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -153,11 +154,11 @@ class ClickFlusherTest {
         assertThat(store.applied.get()).as("the first batch once, the later clicks once").isEqualTo(2);
         assertThat(recorder.unflushed(1)).isZero();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(7);
-        assertThat(count("SELECT sum(clicks) FROM click_counts WHERE link_id = 1")).isEqualTo(7);
-        assertThat(count("SELECT sum(bots) FROM click_counts WHERE link_id = 2")).isEqualTo(3);
+        assertThat(count("SELECT sum(clicks) FROM click_days WHERE link_id = 1")).isEqualTo(7);
+        assertThat(count("SELECT sum(bots) FROM click_days WHERE link_id = 2")).isEqualTo(3);
         assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).as("bots are not link clicks").isZero();
-        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE link_id = 1 AND dim = 'referrer'")).isEqualTo(7);
-        assertThat(count("SELECT clicks FROM click_dims WHERE link_id = 2 AND dim = 'device' AND value = 'bot'"))
+        assertThat(dimClicks("WHERE link_id = 1", Dimension.REFERRER, null)).isEqualTo(7);
+        assertThat(dimClicks("WHERE link_id = 2", Dimension.DEVICE, "bot"))
                 .isEqualTo(3);
         assertThat(count("SELECT count(*) FROM click_batches")).as("one ledger row per node").isEqualTo(1);
     }
@@ -176,7 +177,7 @@ class ClickFlusherTest {
         }
         flusher.flushNow();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link3'")).isEqualTo(7);
-        assertThat(count("SELECT clicks FROM click_dims WHERE link_id = 3 AND dim = 'browser' AND value = 'Chrome'"))
+        assertThat(dimClicks("WHERE link_id = 3", Dimension.BROWSER, "Chrome"))
                 .isEqualTo(7);
         assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
         assertThat(recorder.pending()).isZero();
@@ -207,7 +208,7 @@ class ClickFlusherTest {
         flusher.flushNow();
         long kept = 1 + 100 - dropped + 50;
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(kept);
-        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE link_id = 1 AND dim = 'referrer'")).isEqualTo(kept);
+        assertThat(dimClicks("WHERE link_id = 1", Dimension.REFERRER, null)).isEqualTo(kept);
         assertThat(recorder.pending()).isZero();
         click(recorder, 1, 1, CHROME, "fresh.example");
         assertThat(recorder.dropped()).as("room again once flushed").isEqualTo(dropped);
@@ -242,7 +243,7 @@ class ClickFlusherTest {
         assertThat(count("SELECT count(*) FROM click_journal")).as("one row per flush").isEqualTo(1);
         assertThat(recorder.pending()).as("nothing left in memory but the link totals").isZero();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isZero();
-        assertThat(count("SELECT count(*) FROM click_counts")).isZero();
+        assertThat(count("SELECT count(*) FROM click_days")).isZero();
         assertThat(recorder.unflushed(1)).as("the total a reader sees stays exact").isEqualTo(5);
 
         click(recorder, 1, 2, GOOGLEBOT, "direct");
@@ -252,9 +253,9 @@ class ClickFlusherTest {
         flusher.flushNow(); // what the fold timer runs
         assertThat(count("SELECT count(*) FROM click_journal")).isZero();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(5);
-        assertThat(count("SELECT sum(clicks) FROM click_counts WHERE link_id = 1")).isEqualTo(5);
-        assertThat(count("SELECT sum(bots) FROM click_counts WHERE link_id = 1")).isEqualTo(2);
-        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE link_id = 1 AND dim = 'browser'")).isEqualTo(7);
+        assertThat(count("SELECT sum(clicks) FROM click_days WHERE link_id = 1")).isEqualTo(5);
+        assertThat(count("SELECT sum(bots) FROM click_days WHERE link_id = 1")).isEqualTo(2);
+        assertThat(dimClicks("WHERE link_id = 1", Dimension.BROWSER, null)).isEqualTo(7);
         assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
         assertThat(recorder.unflushed(1)).isZero();
         assertThat(flusher.folds()).isEqualTo(1);
@@ -276,9 +277,9 @@ class ClickFlusherTest {
         assertThat(store.foldTransactions.get()).isEqualTo(3);
         assertThat(count("SELECT count(*) FROM click_journal")).isZero();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(5);
-        assertThat(count("SELECT bots FROM click_counts WHERE link_id = 1")).isEqualTo(2);
+        assertThat(count("SELECT bots FROM click_days WHERE link_id = 1")).isEqualTo(2);
         assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isEqualTo(3);
-        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE dim = 'referrer'")).isEqualTo(10);
+        assertThat(dimClicks("", Dimension.REFERRER, null)).isEqualTo(10);
         assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
         assertThat(recorder.unflushed(1)).isZero();
         assertThat(recorder.unflushed(2)).isZero();
@@ -371,10 +372,10 @@ class ClickFlusherTest {
             total += 1 + i;
         }
         assertThat(count("SELECT sum(clicks) FROM links")).isEqualTo(total);
-        assertThat(count("SELECT sum(clicks) FROM click_counts")).isEqualTo(total);
-        assertThat(count("SELECT sum(clicks) FROM click_dims WHERE dim = 'referrer'")).isEqualTo(total);
-        assertThat(count("SELECT count(*) FROM click_dims WHERE dim = 'referrer'")).as("one row per value")
-                .isEqualTo(3 * 4);
+        assertThat(count("SELECT sum(clicks) FROM click_days")).isEqualTo(total);
+        assertThat(dimClicks("", Dimension.REFERRER, null)).isEqualTo(total);
+        assertThat(count("SELECT count(*) FROM click_days")).as("one row per link and day").isEqualTo(3);
+        assertThat(dimValues(Dimension.REFERRER)).as("one entry per link and value").isEqualTo(3 * 4);
         assertThat(count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(20);
     }
 
@@ -394,6 +395,36 @@ class ClickFlusherTest {
     void sql(String statement) {
         try (Connection c = connect()) {
             c.createStatement().execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Clicks with {@code value} of {@code dim} (any value if null) in the click_days rows {@code where} picks. */
+    long dimClicks(String where, Dimension dim, String value) {
+        long sum = 0;
+        for (LinkDay day : days(where)) {
+            for (var e : day.values(dim).entrySet()) {
+                if (value == null || value.equals(e.getKey())) {
+                    sum += e.getValue()[0];
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** Entries of {@code dim} over all click_days rows: one per link, day and value. */
+    long dimValues(Dimension dim) {
+        return days("").stream().mapToLong(d -> d.values(dim).size()).sum();
+    }
+
+    private List<LinkDay> days(String where) {
+        try (Connection c = connect(); var rs = c.createStatement().executeQuery("SELECT hours, dims FROM click_days " + where)) {
+            var out = new ArrayList<LinkDay>();
+            while (rs.next()) {
+                out.add(LinkDay.parse(rs.getString(1), rs.getString(2)));
+            }
+            return out;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -159,21 +159,31 @@ final class ClickTables {
     /** (code|dim|value) to clicks, summed over days, as stored. */
     static Map<String, Long> storedDims(TestNode node) {
         Map<String, Long> out = new HashMap<>();
-        for (List<Object> r : rows(node, "SELECT l.code, d.dim, d.value, SUM(d.clicks) FROM click_dims d "
-                + "JOIN links l ON l.id = d.link_id GROUP BY l.code, d.dim, d.value")) {
-            out.put(r.get(0) + "|" + r.get(1) + "|" + r.get(2), ((Number) r.get(3)).longValue());
+        for (List<Object> r : rows(node, "SELECT l.code, d.dims FROM click_days d JOIN links l ON l.id = d.link_id")) {
+            LinkDay day = LinkDay.parse("{}", (String) r.get(1));
+            for (Dimension dim : Dimension.values()) {
+                day.values(dim).forEach((value, n) -> out.merge(r.get(0) + "|" + dim.column() + "|" + value, n[0], Long::sum));
+            }
         }
         return out;
     }
 
-    /** code to {links.clicks, sum of hourly clicks, sum of hourly bots}, as stored. */
+    /**
+     * code to {links.clicks, human clicks, bot clicks} as stored, the last two summed from the
+     * hours of the link's day rows (whose own totals must agree with them).
+     */
     static Map<String, long[]> storedTotals(TestNode node) {
         Map<String, long[]> out = new HashMap<>();
-        for (List<Object> r : rows(node, "SELECT l.code, l.clicks, "
-                + "(SELECT COALESCE(SUM(c.clicks), 0) FROM click_counts c WHERE c.link_id = l.id), "
-                + "(SELECT COALESCE(SUM(c.bots), 0) FROM click_counts c WHERE c.link_id = l.id) FROM links l")) {
-            out.put((String) r.get(0), new long[] {((Number) r.get(1)).longValue(), ((Number) r.get(2)).longValue(),
-                    ((Number) r.get(3)).longValue()});
+        for (List<Object> r : rows(node, "SELECT l.code, l.clicks, d.clicks, d.bots, d.hours "
+                + "FROM links l LEFT JOIN click_days d ON d.link_id = l.id")) {
+            long[] t = out.computeIfAbsent((String) r.get(0), c -> new long[] {((Number) r.get(1)).longValue(), 0, 0});
+            if (r.get(4) != null) {
+                LinkDay day = LinkDay.parse((String) r.get(4), "{}");
+                assertThat(new long[] {day.clicks(), day.bots()}).as("totals of a day row of " + r.get(0))
+                        .containsExactly(((Number) r.get(2)).longValue(), ((Number) r.get(3)).longValue());
+                t[1] += day.clicks();
+                t[2] += day.bots();
+            }
         }
         return out;
     }

@@ -144,12 +144,11 @@ abstract class WorkerSuite {
         insertLink(2, "just-expired", now - 2 * day);
         insertLink(3, "live", now + day);
         insertLink(4, "forever", null);
-        long hour = now / 3_600_000;
-        jobs.execute("INSERT INTO click_counts (link_id, hour, clicks) VALUES (1, " + hour + ", 5), (3, " + (hour - 31 * 24)
-                + ", 7), (3, " + hour + ", 9)");
         long today = now / day;
-        jobs.execute("INSERT INTO click_dims (link_id, day, dim, value, clicks) VALUES (3, " + (today - 40)
-                + ", 'browser', 'Firefox', 1), (3, " + today + ", 'browser', 'Firefox', 2)");
+        jobs.execute("INSERT INTO click_days (link_id, day, clicks, bots, hours, dims) VALUES "
+                + "(1, " + today + ", 5, 0, '{\"3\": [5, 0]}', '{\"browser\": {\"Firefox\": 5}}'), "
+                + "(3, " + (today - 31) + ", 7, 0, '{\"3\": [7, 0]}', '{\"browser\": {\"Firefox\": 7}}'), "
+                + "(3, " + today + ", 9, 0, '{\"3\": [9, 0]}', '{\"browser\": {\"Firefox\": 9}}')");
         jobs.execute("INSERT INTO orphan_visits (day, code, visits) VALUES (" + (today - 40) + ", 'nope', 1), (" + today
                 + ", 'nope', 2)");
 
@@ -163,16 +162,15 @@ abstract class WorkerSuite {
         assertThat(jobs.count("SELECT count(*) FROM links WHERE code = 'long-gone'")).isZero();
         assertThat(jobs.count("SELECT count(*) FROM archived_links WHERE code = 'long-gone'")).isEqualTo(1);
         assertThat(jobs.count("SELECT count(*) FROM links")).isEqualTo(3);
-        assertThat(jobs.count("SELECT count(*) FROM click_counts WHERE link_id = 1")).as("roll-ups of the purged link").isZero();
-        assertThat(jobs.count("SELECT sum(clicks) FROM click_counts")).as("old hour gone, recent kept").isEqualTo(9);
-        assertThat(jobs.count("SELECT sum(clicks) FROM click_dims")).isEqualTo(2);
+        assertThat(jobs.count("SELECT count(*) FROM click_days WHERE link_id = 1")).as("statistics of the purged link").isZero();
+        assertThat(jobs.count("SELECT sum(clicks) FROM click_days")).as("old day gone, recent kept").isEqualTo(9);
         assertThat(jobs.count("SELECT sum(visits) FROM orphan_visits")).isEqualTo(2);
         assertThat(jobs.count("SELECT clicks FROM links WHERE code = 'live'")).as("link totals stay").isEqualTo(16);
         Job purge = jobs.store.list(null, 10).getFirst();
         assertThat(purge.kind()).isEqualTo("purge");
         assertThat(purge.state()).isEqualTo("done");
         assertThat(purge.imported()).as("links purged").isEqualTo(1);
-        assertThat(purge.existing()).as("roll-up rows deleted").isEqualTo(3);
+        assertThat(purge.existing()).as("old rows deleted: a day of the live link, a day of orphans").isEqualTo(2);
     }
 
     @Test

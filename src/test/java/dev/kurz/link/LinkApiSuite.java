@@ -68,7 +68,7 @@ abstract class LinkApiSuite {
         assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(1);
         node.flushClicks();
         assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(1);
-        assertThat(node.count("SELECT sum(clicks) FROM click_counts")).isEqualTo(1);
+        assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(1);
     }
 
     @Test

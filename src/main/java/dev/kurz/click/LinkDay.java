@@ -1,0 +1,171 @@
+package dev.kurz.click;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One link's clicks during one UTC day, as its {@code click_days} row holds them: human and bot
+ * totals, the clicks of each hour, and the clicks of each dimension value (bots included). The
+ * hours and the values are JSON text in the row, so that anyone with a SQL prompt can read them:
+ * {@code hours} is {@code {"13": [5, 1]}} (hour of the day to human and bot clicks), {@code dims}
+ * is {@code {"referrer": {"direct": 5}, "browser": {"Chrome": 4}}}. A fold reads a row, adds
+ * what it summed and writes the row back whole (see {@link SqlClickStore}).
+ *
+ * <p>Each dimension keeps at most {@link #MAX_VALUES} values a day; clicks with a further new
+ * value count under {@link #OTHER}. Referrer hosts come from clients, and a client sending a new
+ * one with every click would otherwise grow the row, which every fold rewrites, without end.
+ */
+final class LinkDay {
+
+    /** Distinct values a dimension keeps per link and day, besides {@link #OTHER}. */
+    static final int MAX_VALUES = 1_000;
+    /** Where clicks with a value beyond {@link #MAX_VALUES} count. No referrer host, browser or OS has this name. */
+    static final String OTHER = "(other)";
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final TreeMap<String, long[]> EMPTY = new TreeMap<>();
+
+    private final TreeMap<Integer, long[]> hours = new TreeMap<>(); // hour of the day -> {human, bot}
+    private final EnumMap<Dimension, TreeMap<String, long[]>> dims = new EnumMap<>(Dimension.class);
+    private long clicks;
+    private long bots;
+
+    /** Adds clicks during {@code hourOfDay} (0 to 23). */
+    void addHour(int hourOfDay, long human, long bot) {
+        if (hourOfDay < 0 || hourOfDay > 23) {
+            throw new IllegalArgumentException("hour of the day out of range: " + hourOfDay);
+        }
+        long[] sum = hours.computeIfAbsent(hourOfDay, h -> new long[2]);
+        sum[0] += human;
+        sum[1] += bot;
+        clicks += human;
+        bots += bot;
+    }
+
+    /** Adds clicks with {@code value} of {@code dim}, or under {@link #OTHER} once the dimension is full. */
+    void addValue(Dimension dim, String value, long n) {
+        var values = dims.computeIfAbsent(dim, d -> new TreeMap<>());
+        long[] sum = values.get(value);
+        if (sum == null) {
+            int named = values.size() - (values.containsKey(OTHER) ? 1 : 0);
+            sum = values.computeIfAbsent(named < MAX_VALUES ? value : OTHER, v -> new long[1]);
+        }
+        sum[0] += n;
+    }
+
+    /** Adds everything {@code other} counted. */
+    void addAll(LinkDay other) {
+        other.hours.forEach((h, sum) -> addHour(h, sum[0], sum[1]));
+        other.dims.forEach((dim, values) -> values.forEach((value, sum) -> addValue(dim, value, sum[0])));
+    }
+
+    long clicks() {
+        return clicks;
+    }
+
+    long bots() {
+        return bots;
+    }
+
+    /** Human and bot clicks per hour of the day, the hours in order. */
+    Map<Integer, long[]> hours() {
+        return hours;
+    }
+
+    /** Clicks per value of {@code dim}; empty if the day has none. */
+    Map<String, long[]> values(Dimension dim) {
+        return dims.getOrDefault(dim, EMPTY);
+    }
+
+    /** A row's two JSON columns read back. */
+    static LinkDay parse(String hoursJson, String dimsJson) {
+        var day = new LinkDay();
+        try (JsonParser p = JSON.createParser(hoursJson)) {
+            expect(p, JsonToken.START_OBJECT);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                int hour = Integer.parseInt(p.currentName());
+                expect(p, JsonToken.START_ARRAY);
+                long human = number(p);
+                long bot = number(p);
+                expect(p, JsonToken.END_ARRAY);
+                day.addHour(hour, human, bot);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("click_days.hours is not a kurz hours object: " + e.getMessage(), e);
+        }
+        try (JsonParser p = JSON.createParser(dimsJson)) {
+            expect(p, JsonToken.START_OBJECT);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                Dimension dim = Dimension.ofColumn(p.currentName());
+                expect(p, JsonToken.START_OBJECT);
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String value = p.currentName();
+                    day.addValue(dim, value, number(p));
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("click_days.dims is not a kurz dimensions object: " + e.getMessage(), e);
+        }
+        return day;
+    }
+
+    /** The {@code hours} column. */
+    String hoursJson() {
+        return write(g -> {
+            for (var e : hours.entrySet()) {
+                g.writeArrayFieldStart(Integer.toString(e.getKey()));
+                g.writeNumber(e.getValue()[0]);
+                g.writeNumber(e.getValue()[1]);
+                g.writeEndArray();
+            }
+        });
+    }
+
+    /** The {@code dims} column. */
+    String dimsJson() {
+        return write(g -> {
+            for (var dim : dims.entrySet()) {
+                g.writeObjectFieldStart(dim.getKey().column());
+                for (var value : dim.getValue().entrySet()) {
+                    g.writeNumberField(value.getKey(), value.getValue()[0]);
+                }
+                g.writeEndObject();
+            }
+        });
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String write(Fields fields) {
+        var out = new StringWriter(64);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    private static void expect(JsonParser p, JsonToken token) throws IOException {
+        if (p.nextToken() != token) {
+            throw new IOException("expected " + token + " at " + p.currentLocation().getCharOffset());
+        }
+    }
+
+    private static long number(JsonParser p) throws IOException {
+        expect(p, JsonToken.VALUE_NUMBER_INT);
+        return p.getLongValue();
+    }
+}
