@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,8 +32,15 @@ final class LinkDay {
     /** Where clicks with a value beyond {@link #MAX_VALUES} count. No referrer host, browser or OS has this name. */
     static final String OTHER = "(other)";
 
-    private static final JsonFactory JSON = new JsonFactory();
-    private static final TreeMap<String, long[]> EMPTY = new TreeMap<>();
+    /**
+     * Names are not canonicalized: the values are field names, referrer hosts come from clients,
+     * and Jackson's name table refuses a row whose names share a hash bucket too often, which a
+     * client can bring about on purpose (same-length strings such as "ar" and "c0" always do).
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .build();
 
     private final TreeMap<Integer, long[]> hours = new TreeMap<>(); // hour of the day -> {human, bot}
     private final EnumMap<Dimension, TreeMap<String, long[]>> dims = new EnumMap<>(Dimension.class);
@@ -50,7 +59,10 @@ final class LinkDay {
         bots += bot;
     }
 
-    /** Adds clicks with {@code value} of {@code dim}, or under {@link #OTHER} once the dimension is full. */
+    /**
+     * Adds clicks with {@code value} of {@code dim}, or under {@link #OTHER} once the dimension
+     * is full. Values that compete for the last places should come most clicked first.
+     */
     void addValue(Dimension dim, String value, long n) {
         var values = dims.computeIfAbsent(dim, d -> new TreeMap<>());
         long[] sum = values.get(value);
@@ -61,10 +73,12 @@ final class LinkDay {
         sum[0] += n;
     }
 
-    /** Adds everything {@code other} counted. */
+    /** Adds everything {@code other} counted, its most clicked values first. */
     void addAll(LinkDay other) {
         other.hours.forEach((h, sum) -> addHour(h, sum[0], sum[1]));
-        other.dims.forEach((dim, values) -> values.forEach((value, sum) -> addValue(dim, value, sum[0])));
+        other.dims.forEach((dim, values) -> values.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[0]))
+                .forEach(e -> addValue(dim, e.getKey(), e.getValue()[0])));
     }
 
     long clicks() {
@@ -77,15 +91,19 @@ final class LinkDay {
 
     /** Human and bot clicks per hour of the day, the hours in order. */
     Map<Integer, long[]> hours() {
-        return hours;
+        return Collections.unmodifiableMap(hours);
     }
 
     /** Clicks per value of {@code dim}; empty if the day has none. */
     Map<String, long[]> values(Dimension dim) {
-        return dims.getOrDefault(dim, EMPTY);
+        var values = dims.get(dim);
+        return values == null ? Map.of() : Collections.unmodifiableMap(values);
     }
 
-    /** A row's two JSON columns read back. */
+    /**
+     * A row's two JSON columns read back, every stored value kept as it is: the cap applies to
+     * values a fold adds (rows that V7 migrated from the old tables may hold more).
+     */
     static LinkDay parse(String hoursJson, String dimsJson) {
         var day = new LinkDay();
         try (JsonParser p = JSON.createParser(hoursJson)) {
@@ -106,9 +124,10 @@ final class LinkDay {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 Dimension dim = Dimension.ofColumn(p.currentName());
                 expect(p, JsonToken.START_OBJECT);
+                var values = day.dims.computeIfAbsent(dim, d -> new TreeMap<>());
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String value = p.currentName();
-                    day.addValue(dim, value, number(p));
+                    values.computeIfAbsent(value, v -> new long[1])[0] += number(p);
                 }
             }
         } catch (IOException | IllegalArgumentException e) {

@@ -10,14 +10,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.StringJoiner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link ClickStore} over JDBC; the reads run the same SQL on SQLite and PostgreSQL, and the
@@ -36,6 +38,10 @@ public final class SqlClickStore implements ClickStore {
 
     /** A ledger row older than this is no retry's concern any more (its node died or moved on). */
     private static final long LEDGER_KEEP_MS = 30L * 24 * 3_600_000;
+
+    private static final Logger log = LoggerFactory.getLogger(SqlClickStore.class);
+    /** A stored day row that is not what kurz writes (edited by hand): left as it is. */
+    private static final LinkDay UNREADABLE = new LinkDay();
 
     private final Database db;
     private final boolean postgres;
@@ -138,7 +144,10 @@ public final class SqlClickStore implements ClickStore {
                         .addHour((int) Math.floorMod(h.hour(), 24), h.clicks(), h.bots());
             }
         }
-        for (DimClicks d : batch.dims()) {
+        // Most clicked first: where a day is nearly full, they take its last named places.
+        var dims = new ArrayList<>(batch.dims());
+        dims.sort(Comparator.comparingLong(DimClicks::clicks).reversed());
+        for (DimClicks d : dims) {
             if (isLive(live, d.linkId())) {
                 days.computeIfAbsent(new DayKey(d.linkId(), d.day()), k -> new LinkDay())
                         .addValue(d.dim(), d.value(), d.clicks());
@@ -159,6 +168,22 @@ public final class SqlClickStore implements ClickStore {
     }
 
     private record DayKey(long linkId, long day) {}
+
+    /**
+     * A stored row, or {@link #UNREADABLE}. One row that somebody edited into something else
+     * must not stop every fold (each would fail on it, and retry, for ever): its link's counts
+     * for that day are dropped instead, loudly, and the row stays for whoever edited it. The
+     * link's total still counts them.
+     */
+    private static LinkDay readStored(DayKey k, String hours, String dims) {
+        try {
+            return LinkDay.parse(hours, dims);
+        } catch (IllegalStateException e) {
+            log.error("click_days row of link {} for day {} is not kurz's JSON; left as it is, and this fold's "
+                    + "counts for it dropped: {}", k.linkId(), k.day(), e.getMessage());
+            return UNREADABLE;
+        }
+    }
 
     /**
      * Adds the counts to the links' day rows: reads the rows that exist, adds the counts to what
@@ -186,7 +211,8 @@ public final class SqlClickStore implements ClickStore {
                 ps.setArray(2, c.createArrayOf("bigint", dayNumbers));
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        stored.put(new DayKey(rs.getLong(1), rs.getLong(2)), LinkDay.parse(rs.getString(3), rs.getString(4)));
+                        var k = new DayKey(rs.getLong(1), rs.getLong(2));
+                        stored.put(k, readStored(k, rs.getString(3), rs.getString(4)));
                     }
                 }
             }
@@ -197,7 +223,7 @@ public final class SqlClickStore implements ClickStore {
                     ps.setLong(2, k.day());
                     try (var rs = ps.executeQuery()) {
                         if (rs.next()) {
-                            stored.put(k, LinkDay.parse(rs.getString(1), rs.getString(2)));
+                            stored.put(k, readStored(k, rs.getString(1), rs.getString(2)));
                         }
                     }
                 }
@@ -206,6 +232,9 @@ public final class SqlClickStore implements ClickStore {
         var rows = new Columns(DAY_TYPES);
         counted.forEach((k, add) -> {
             LinkDay day = stored.get(k);
+            if (day == UNREADABLE) {
+                return;
+            }
             if (day == null) {
                 day = add;
             } else {

@@ -70,7 +70,8 @@ final class StatsService {
 
     LinkStats linkStats(String code, StatsQuery q) {
         long linkId = store.linkId(code).orElseThrow(() -> Problem.notFound("no link with code '" + code + "'"));
-        // The two reads touch different tables: run them side by side on two connections.
+        // Two reads of the same rows, one for their values and one for their hours, each with JSON
+        // to parse: run them side by side on two connections.
         var topRows = inParallel(() -> store.topValues(linkId, q.fromDay(), q.toDay(), q.top()));
         int n = Math.toIntExact(q.buckets());
         long[] human = new long[n];

@@ -1,5 +1,5 @@
--- One statistics row per link and UTC day (DESIGN.md section 5, revised): the day's human and bot
--- totals as columns, its hours and dimension values as JSON text (LinkDay reads and writes them).
+-- One statistics row per link and UTC day: the day's human and bot totals as columns, its hours
+-- and dimension values as JSON text (LinkDay reads and writes them).
 -- It replaces click_counts (a row per link and hour) and click_dims (a row per link, day,
 -- dimension and value): a link clicked once cost a fold six row writes into six indexes; now it
 -- costs one row (and its total).
@@ -19,7 +19,8 @@ CREATE TABLE click_days (
 CREATE INDEX click_days_day ON click_days (day);
 
 INSERT INTO click_days (link_id, day, clicks, bots, hours, dims)
-SELECT k.link_id, k.day, COALESCE(h.clicks, 0), COALESCE(h.bots, 0), COALESCE(h.hours, '{}'), COALESCE(d.dims, '{}')
+SELECT k.link_id, k.day, COALESCE(h.clicks, 0) AS clicks, COALESCE(h.bots, 0) AS bots,
+       COALESCE(h.hours, '{}') AS hours, COALESCE(d.dims, '{}') AS dims
 FROM (SELECT link_id, hour / 24 AS day FROM click_counts UNION SELECT link_id, day FROM click_dims) k
 LEFT JOIN (SELECT link_id, hour / 24 AS day, SUM(clicks) AS clicks, SUM(bots) AS bots,
                   json_group_object(CAST(hour % 24 AS TEXT), json_array(clicks, bots)) AS hours

@@ -114,4 +114,37 @@ class ClickDaysMigrationTest {
             assertThat(store.dailyTotals(DAY, DAY + 1)).containsExactly(new ClickStore.DayClicks(DAY, 5, 1));
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aDayRowSomebodyEditedIsLeftAloneAndDoesNotStopTheFold(String backend) throws SQLException {
+        var vars = new HashMap<String, String>(Map.of("KURZ_BASE_URL", "http://kurz.test", "KURZ_DATA_DIR", dir.toString()));
+        if (backend.equals("postgresql")) {
+            vars.putAll(Backends.postgresSettings());
+        }
+        try (var db = Database.open(Settings.from(vars))) {
+            var store = new SqlClickStore(db);
+            try (var c = db.writer().getConnection(); var s = c.createStatement()) {
+                s.execute("INSERT INTO links (code, url, created_at, updated_at) VALUES "
+                        + "('a', 'https://example.com/a', 0, 0), ('b', 'https://example.com/b', 0, 0)");
+                s.execute("INSERT INTO click_days (link_id, day, clicks, bots, hours, dims) VALUES (2, " + DAY
+                        + ", 3, 0, 'three clicks at noon', '{}')");
+            }
+            var batch = new ClickBatch("n", 1, 0,
+                    List.of(new HourlyClicks(1, HOUR + 5, 2, 0), new HourlyClicks(2, HOUR + 12, 4, 0)),
+                    List.of(new DimClicks(1, DAY, Dimension.OS, "iOS", 2), new DimClicks(2, DAY, Dimension.OS, "iOS", 4)),
+                    List.of(), Map.of(1L, 2L, 2L, 4L));
+            assertThat(store.journal(batch)).isTrue();
+            assertThat(store.fold("n", 1, 0, 1_000).batches()).as("folded all the same").isEqualTo(1);
+            assertThat(store.hourly(1, HOUR, HOUR + 24)).containsExactly(new HourlyClicks(1, HOUR + 5, 2, 0));
+            try (var c = db.reader().getConnection(); var s = c.createStatement();
+                    var rs = s.executeQuery("SELECT l.clicks, d.clicks, d.hours FROM links l JOIN click_days d "
+                            + "ON d.link_id = l.id WHERE l.id = 2")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).as("the link's total counts them").isEqualTo(4);
+                assertThat(rs.getLong(2)).isEqualTo(3);
+                assertThat(rs.getString(3)).as("the edited row is left as it is").isEqualTo("three clicks at noon");
+            }
+        }
+    }
 }
