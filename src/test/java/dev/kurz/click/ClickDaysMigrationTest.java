@@ -29,15 +29,19 @@ class ClickDaysMigrationTest {
     private static final long DAY = 20_400; // epoch days
     private static final long HOUR = DAY * 24;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"sqlite", "postgresql"})
-    void theStatisticsOfV6ReadTheSameFromClickDays(String backend) throws SQLException {
-        var vars = new HashMap<String, String>();
-        vars.put("KURZ_BASE_URL", "http://kurz.test");
-        vars.put("KURZ_DATA_DIR", dir.toString());
+    /** A node's settings on a fresh SQLite file or a fresh PostgreSQL database. */
+    private Map<String, String> settings(String backend) {
+        var vars = new HashMap<String, String>(Map.of("KURZ_BASE_URL", "http://kurz.test", "KURZ_DATA_DIR", dir.toString()));
         if (backend.equals("postgresql")) {
             vars.putAll(Backends.postgresSettings());
         }
+        return vars;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void theStatisticsOfV6ReadTheSameFromClickDays(String backend) throws SQLException {
+        var vars = settings(backend);
         String url = vars.getOrDefault("KURZ_DB_URL", "jdbc:sqlite:" + dir.resolve("kurz.db"));
         String user = vars.getOrDefault("KURZ_DB_USER", "");
         Flyway.configure().dataSource(url, user, "").locations("classpath:db/migration/" + backend)
@@ -88,11 +92,7 @@ class ClickDaysMigrationTest {
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aFoldAddsToTheDayRowsAMigrationWrote(String backend) {
-        var vars = new HashMap<String, String>(Map.of("KURZ_BASE_URL", "http://kurz.test", "KURZ_DATA_DIR", dir.toString()));
-        if (backend.equals("postgresql")) {
-            vars.putAll(Backends.postgresSettings());
-        }
-        try (var db = Database.open(Settings.from(vars))) {
+        try (var db = Database.open(Settings.from(settings(backend)))) {
             var store = new SqlClickStore(db);
             try (var c = db.writer().getConnection(); var s = c.createStatement()) {
                 s.execute("INSERT INTO links (code, url, created_at, updated_at) VALUES ('a', 'https://example.com/a', 0, 0)");
@@ -118,11 +118,7 @@ class ClickDaysMigrationTest {
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aDayRowSomebodyEditedIsLeftAloneAndDoesNotStopTheFold(String backend) throws SQLException {
-        var vars = new HashMap<String, String>(Map.of("KURZ_BASE_URL", "http://kurz.test", "KURZ_DATA_DIR", dir.toString()));
-        if (backend.equals("postgresql")) {
-            vars.putAll(Backends.postgresSettings());
-        }
-        try (var db = Database.open(Settings.from(vars))) {
+        try (var db = Database.open(Settings.from(settings(backend)))) {
             var store = new SqlClickStore(db);
             try (var c = db.writer().getConnection(); var s = c.createStatement()) {
                 s.execute("INSERT INTO links (code, url, created_at, updated_at) VALUES "
