@@ -57,6 +57,7 @@ public final class StatsBenchmark {
             String from = Instant.ofEpochMilli(firstHour * 3_600_000).toString();
             String to = Instant.ofEpochMilli((lastHour + 1) * 3_600_000).toString();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            bearer = "Bearer " + node.adminKey(); // the instance statistics are an admin's
             System.out.println();
             System.out.println("| link | query | answer | p50 | p99 | mean | max |");
             System.out.println("|---|---|---|---|---|---|---|");
@@ -142,9 +143,11 @@ public final class StatsBenchmark {
         }
     }
 
+    private static String bearer;
+
     private static int get(HttpClient http, String url) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                        .header("Authorization", bearer).build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
             throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + new String(r.body()));
         }
