@@ -17,6 +17,9 @@ public enum Dimension {
     /** ISO 3166 alpha-2 from {@code KURZ_COUNTRY_HEADER}, when a trusted proxy sent one. */
     COUNTRY("country");
 
+    /** {@code values()} copies its array on every call; a fold parses a dimension name per stored row. */
+    private static final Dimension[] ALL = values();
+
     private final String column;
 
     Dimension(String column) {
@@ -29,7 +32,7 @@ public enum Dimension {
     }
 
     static Dimension ofColumn(String column) {
-        for (Dimension d : values()) {
+        for (Dimension d : ALL) {
             if (d.column.equals(column)) {
                 return d;
             }
