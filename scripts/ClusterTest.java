@@ -234,8 +234,26 @@ public class ClusterTest {
     }
 
     static void awaitReady(int i) {
-        waitFor("node " + (i + 1) + " ready", Duration.ofSeconds(60),
-                () -> status(URI.create("http://127.0.0.1:" + nodePorts[i] + "/health/ready")) == 200);
+        try {
+            waitFor("node " + (i + 1) + " ready", Duration.ofSeconds(60),
+                    () -> status(URI.create("http://127.0.0.1:" + nodePorts[i] + "/health/ready")) == 200);
+        } catch (IllegalStateException e) {
+            // The work directory goes with the run: say here why the node never got ready.
+            throw new IllegalStateException(e.getMessage() + "; " + describe(nodes[i]), e);
+        }
+    }
+
+    /** Whether {@code p} still runs (or how it ended) and the last lines of its log. */
+    static String describe(Proc p) {
+        String state = p.process().isAlive() ? "still running" : "exited with " + p.process().exitValue();
+        String tail;
+        try {
+            List<String> lines = Files.readAllLines(p.log());
+            tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            tail = "(log unreadable: " + e + ")";
+        }
+        return p.name() + " " + state + ", last lines of its log:\n" + tail;
     }
 
     static Proc startPostgres(String name, Path data, int port) throws Exception {
