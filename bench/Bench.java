@@ -59,10 +59,11 @@ public class Bench {
     /**
      * A measured run: wrk's figures, nginx's req/s around it (the mean of the runs just before and
      * after), and the CPU each server used per request during it (µs; -1 where it is not running),
-     * kurz's by thread and PostgreSQL's by process role.
+     * kurz's by thread and PostgreSQL's by process role, and the share of the machine's CPU time
+     * that was busy (not idle) while wrk ran: near 1, every process's cost is taken from the others.
      */
     record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs,
-                    String kurzThreads, String postgresParts) {}
+                    String kurzThreads, String postgresParts, double machineBusy) {}
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -337,7 +338,10 @@ public class Bench {
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         long kurzTicks = cpuTicks(kurz), redisTicks = cpuTicks(redisProc);
         Map<String, Long> threadsBefore = threadTicks(kurz.pid()), pgBefore = postgresTicks();
+        long[] machineBefore = machineTicks();
         Wrk w = wrk(base, mode, codes, key, measured);
+        long[] machineAfter = machineTicks();
+        double busy = 1 - (double) (machineAfter[1] - machineBefore[1]) / (machineAfter[0] - machineBefore[0]);
         foldedSince(base, System.currentTimeMillis());
         Map<String, Long> pgAfter = postgresTicks();
         String threads = breakdown(threadsBefore, threadTicks(kurz.pid()), w);
@@ -345,7 +349,17 @@ public class Bench {
         double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w),
                 pgUs = perRequest(sum(pgAfter) - sum(pgBefore), w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
-        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts);
+        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts, busy);
+    }
+
+    /** All CPUs' ticks so far from {@code /proc/stat}: {total, idle + iowait}. */
+    static long[] machineTicks() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i <= 8; i++) { // user nice system idle iowait irq softirq steal (guest is in user)
+            total += Long.parseLong(f[i]);
+        }
+        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
     }
 
     static long sum(Map<String, Long> ticks) {
@@ -470,9 +484,10 @@ public class Bench {
         long heap = liveHeapKiB(kurz.pid());
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
-                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us%n    kurz threads, us/request: %s%n",
+                        + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us (machine %.0f%% busy during the run)%n"
+                        + "    kurz threads, us/request: %s%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), m.kurzThreads());
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), 100 * m.machineBusy(), m.kurzThreads());
         if (!m.postgresParts().isEmpty()) {
             System.out.printf("    postgres, us/request: %s%n", m.postgresParts());
         }
