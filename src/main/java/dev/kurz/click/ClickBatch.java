@@ -30,9 +30,8 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
     }
 
     /**
-     * A running sum of roll-up rows, one per key: what a flush drains from the recorder, and what
-     * a fold adds up from journaled batches. Its orphan rows come sorted: no link lock orders
-     * them, so two nodes folding at once take them in the same order.
+     * A running sum of roll-up rows, one per key: what a flush drains from the recorder. (A fold
+     * adds journaled batches up in a {@link FoldSum}.) Its orphan rows come sorted.
      */
     static final class Sum {
         private final Map<HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
@@ -56,13 +55,6 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
 
         void humans(long linkId, long clicks) {
             humans.merge(linkId, clicks, Long::sum);
-        }
-
-        void add(ClickBatch b) {
-            b.hourly.forEach(h -> hourly(h.linkId(), h.hour(), h.clicks(), h.bots()));
-            b.dims.forEach(d -> dim(d.linkId(), d.day(), d.dim(), d.value(), d.clicks()));
-            b.orphans.forEach(o -> orphan(o.day(), o.code(), o.visits()));
-            b.humanPerLink.forEach(this::humans);
         }
 
         /** Roll-up rows the sum holds so far. */

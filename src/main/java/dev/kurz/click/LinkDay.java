@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -42,43 +43,111 @@ final class LinkDay {
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             .build();
 
-    private final TreeMap<Integer, long[]> hours = new TreeMap<>(); // hour of the day -> {human, bot}
+    private static final long[] NO_HOURS = {};
+    /**
+     * {@code {hour, human, bot}} for each hour of the day that has clicks, in hour order: a fold
+     * holds a LinkDay for every link it counts, most of them clicked in one hour, so this is
+     * three numbers where a map or an array of all 24 hours would be ten times as much.
+     */
+    private long[] hours = NO_HOURS;
+    private int hourCount;
     private final EnumMap<Dimension, TreeMap<String, long[]>> dims = new EnumMap<>(Dimension.class);
+    /** Whether a dimension's new values beyond {@link #MAX_VALUES} go to {@link #OTHER}; see {@link #sum}. */
+    private final boolean capped;
     private long clicks;
     private long bots;
 
-    /** Adds clicks during {@code hourOfDay} (0 to 23). */
-    void addHour(int hourOfDay, long human, long bot) {
+    LinkDay() {
+        this(true);
+    }
+
+    private LinkDay(boolean capped) {
+        this.capped = capped;
+    }
+
+    /**
+     * A fold's sum of one link's day, which keeps every value it is given: which values take a
+     * nearly full day's last places is decided when it is added to the stored day
+     * ({@link #addAll}, most clicked first), or by {@link #capped} when there is none.
+     */
+    static LinkDay sum() {
+        return new LinkDay(false);
+    }
+
+    /** Adds clicks during {@code hourOfDay} (0 to 23); true if the hour had none before. */
+    boolean addHour(int hourOfDay, long human, long bot) {
         if (hourOfDay < 0 || hourOfDay > 23) {
             throw new IllegalArgumentException("hour of the day out of range: " + hourOfDay);
         }
-        long[] sum = hours.computeIfAbsent(hourOfDay, h -> new long[2]);
-        sum[0] += human;
-        sum[1] += bot;
         clicks += human;
         bots += bot;
+        int i = 0;
+        while (i < hourCount && hours[3 * i] < hourOfDay) {
+            i++;
+        }
+        if (i < hourCount && hours[3 * i] == hourOfDay) {
+            hours[3 * i + 1] += human;
+            hours[3 * i + 2] += bot;
+            return false;
+        }
+        if (3 * hourCount == hours.length) {
+            hours = Arrays.copyOf(hours, 3 * Math.min(24, Math.max(1, 2 * hourCount)));
+        }
+        System.arraycopy(hours, 3 * i, hours, 3 * i + 3, 3 * (hourCount - i));
+        hours[3 * i] = hourOfDay;
+        hours[3 * i + 1] = human;
+        hours[3 * i + 2] = bot;
+        hourCount++;
+        return true;
     }
 
     /**
      * Adds clicks with {@code value} of {@code dim}, or under {@link #OTHER} once the dimension
-     * is full. Values that compete for the last places should come most clicked first.
+     * is full (unless this is a {@link #sum}). Values that compete for the last places should
+     * come most clicked first. True if the value (or {@link #OTHER}) had no clicks before.
      */
-    void addValue(Dimension dim, String value, long n) {
+    boolean addValue(Dimension dim, String value, long n) {
         var values = dims.computeIfAbsent(dim, d -> new TreeMap<>());
         long[] sum = values.get(value);
-        if (sum == null) {
+        boolean first = sum == null;
+        if (first) {
             int named = values.size() - (values.containsKey(OTHER) ? 1 : 0);
-            sum = values.computeIfAbsent(named < MAX_VALUES ? value : OTHER, v -> new long[1]);
+            String key = !capped || named < MAX_VALUES ? value : OTHER;
+            first = !values.containsKey(key);
+            sum = values.computeIfAbsent(key, v -> new long[1]);
         }
         sum[0] += n;
+        return first;
     }
 
-    /** Adds everything {@code other} counted, its most clicked values first. */
+    /**
+     * Adds everything {@code other} counted. Where the values could fill a dimension, the most
+     * clicked go first; where they can't, the order makes no difference and nothing is sorted.
+     */
     void addAll(LinkDay other) {
-        other.hours.forEach((h, sum) -> addHour(h, sum[0], sum[1]));
-        other.dims.forEach((dim, values) -> values.entrySet().stream()
-                .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[0]))
-                .forEach(e -> addValue(dim, e.getKey(), e.getValue()[0])));
+        other.forEachHour(this::addHour);
+        other.dims.forEach((dim, values) -> {
+            var mine = dims.get(dim);
+            if (!capped || (mine == null ? 0 : mine.size()) + values.size() <= MAX_VALUES) {
+                values.forEach((value, n) -> addValue(dim, value, n[0]));
+            } else {
+                values.entrySet().stream()
+                        .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[0]))
+                        .forEach(e -> addValue(dim, e.getKey(), e.getValue()[0]));
+            }
+        });
+    }
+
+    /** This day with {@link #MAX_VALUES} applied: itself if no dimension is over it, else a capped copy. */
+    LinkDay capped() {
+        for (var values : dims.values()) {
+            if (values.size() > MAX_VALUES) {
+                var copy = new LinkDay();
+                copy.addAll(this);
+                return copy;
+            }
+        }
+        return this;
     }
 
     long clicks() {
@@ -89,9 +158,16 @@ final class LinkDay {
         return bots;
     }
 
-    /** Human and bot clicks per hour of the day, the hours in order. */
-    Map<Integer, long[]> hours() {
-        return Collections.unmodifiableMap(hours);
+    /** Receives an hour's clicks; see {@link #forEachHour}. */
+    interface HourClicks {
+        void accept(int hourOfDay, long human, long bot);
+    }
+
+    /** Human and bot clicks of every hour counted, the hours in order. */
+    void forEachHour(HourClicks action) {
+        for (int i = 0; i < hourCount; i++) {
+            action.accept((int) hours[3 * i], hours[3 * i + 1], hours[3 * i + 2]);
+        }
     }
 
     /** Clicks per value of {@code dim}; empty if the day has none. */
@@ -139,10 +215,10 @@ final class LinkDay {
     /** The {@code hours} column. */
     String hoursJson() {
         return write(g -> {
-            for (var e : hours.entrySet()) {
-                g.writeArrayFieldStart(Integer.toString(e.getKey()));
-                g.writeNumber(e.getValue()[0]);
-                g.writeNumber(e.getValue()[1]);
+            for (int i = 0; i < hourCount; i++) {
+                g.writeArrayFieldStart(Long.toString(hours[3 * i]));
+                g.writeNumber(hours[3 * i + 1]);
+                g.writeNumber(hours[3 * i + 2]);
                 g.writeEndArray();
             }
         });

@@ -2,6 +2,7 @@ package dev.kurz.click;
 
 import static dev.kurz.db.Jdbc.withConnection;
 
+import dev.kurz.click.FoldSum.DayKey;
 import dev.kurz.db.Database;
 import dev.kurz.db.Database.Dialect;
 import dev.kurz.db.Jdbc;
@@ -91,7 +92,7 @@ public final class SqlClickStore implements ClickStore {
     public Folded fold(String node, long upToSeq, long staleBefore, int maxRows) {
         return Jdbc.inIdempotentTransaction(db.writer(), c -> {
             var taken = new ArrayList<JournalKey>(); // the rows' keys only: the sum holds their counts
-            var sum = new ClickBatch.Sum();
+            var sum = new FoldSum();
             boolean more = false;
             long lastOwnSeq = 0;
             try (var ps = c.prepareStatement("SELECT node, seq, created_at, batch FROM click_journal "
@@ -118,7 +119,7 @@ public final class SqlClickStore implements ClickStore {
             if (taken.isEmpty()) {
                 return new Folded(0, 0, false);
             }
-            addToRollUps(c, sum.batch("sum", 0, 0));
+            addToRollUps(c, sum);
             try (var ps = c.prepareStatement("DELETE FROM click_journal WHERE node = ? AND seq = ?")) {
                 for (JournalKey k : taken) {
                     ps.setString(1, k.node());
@@ -133,41 +134,34 @@ public final class SqlClickStore implements ClickStore {
 
     private record JournalKey(String node, long seq) {}
 
-    private void addToRollUps(Connection c, ClickBatch batch) throws SQLException {
+    private void addToRollUps(Connection c, FoldSum sum) throws SQLException {
         // Counts of a link deleted since the click are dropped (no orphan rows): one look-up per
         // link here rather than one per row written.
-        long[] live = postgres ? addTotalsLocking(c, batch) : liveLinks(c, batch);
+        long[] live = postgres ? addTotalsLocking(c, sum) : liveLinks(c, sum);
         var days = new HashMap<DayKey, LinkDay>();
-        for (HourlyClicks h : batch.hourly()) {
-            if (isLive(live, h.linkId())) {
-                days.computeIfAbsent(new DayKey(h.linkId(), Math.floorDiv(h.hour(), 24)), k -> new LinkDay())
-                        .addHour((int) Math.floorMod(h.hour(), 24), h.clicks(), h.bots());
+        sum.days().forEach((k, day) -> {
+            if (isLive(live, k.linkId())) {
+                days.put(k, day);
             }
-        }
-        // Most clicked first: where a day is nearly full, they take its last named places.
-        var dims = new ArrayList<>(batch.dims());
-        dims.sort(Comparator.comparingLong(DimClicks::clicks).reversed());
-        for (DimClicks d : dims) {
-            if (isLive(live, d.linkId())) {
-                days.computeIfAbsent(new DayKey(d.linkId(), d.day()), k -> new LinkDay())
-                        .addValue(d.dim(), d.value(), d.clicks());
-            }
-        }
+        });
         addToDays(c, days);
         var orphans = new Columns(ORPHAN_TYPES);
-        for (OrphanVisits o : batch.orphans()) { // sorted: no link lock orders these rows
+        for (OrphanVisits o : sum.orphans()) { // sorted: no link lock orders these rows
             orphans.add(o.day(), o.code(), o.visits());
         }
         write(c, upsertOrphans, orphans);
         if (!postgres) { // PostgreSQL added them first, in addTotalsLocking
             var totals = new Columns("bigint", "bigint");
             // A deleted link's row is simply not there to update.
-            batch.humanPerLink().forEach((linkId, clicks) -> totals.add(clicks, linkId));
+            for (long linkId : live) {
+                long humans = sum.humans(linkId);
+                if (humans > 0) {
+                    totals.add(humans, linkId);
+                }
+            }
             write(c, "UPDATE links SET clicks = clicks + ? WHERE id = ?", totals);
         }
     }
-
-    private record DayKey(long linkId, long day) {}
 
     /**
      * A stored row, or {@link #UNREADABLE}. One row that somebody edited into something else
@@ -236,18 +230,13 @@ public final class SqlClickStore implements ClickStore {
                 return;
             }
             if (day == null) {
-                day = add;
+                day = add.capped();
             } else {
                 day.addAll(add);
             }
             rows.add(k.linkId(), k.day(), day.clicks(), day.bots(), day.hoursJson(), day.dimsJson());
         });
         write(c, upsertDays, rows);
-    }
-
-    /** Every link the batch clicked, in id order. */
-    private static long[] clickedLinks(ClickBatch batch) {
-        return batch.hourly().stream().mapToLong(HourlyClicks::linkId).distinct().sorted().toArray();
     }
 
     /**
@@ -261,8 +250,8 @@ public final class SqlClickStore implements ClickStore {
      * by bots gets {@code + 0}: its row is locked like the others. One look-up per link, where a
      * lock and then an update took two.
      */
-    private long[] addTotalsLocking(Connection c, ClickBatch batch) throws SQLException {
-        long[] ids = clickedLinks(batch);
+    private long[] addTotalsLocking(Connection c, FoldSum sum) throws SQLException {
+        long[] ids = sum.linkIds();
         if (ids.length == 0) {
             return ids;
         }
@@ -270,7 +259,7 @@ public final class SqlClickStore implements ClickStore {
         var boxedIds = new Long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             boxedIds[i] = ids[i];
-            humans[i] = batch.humanPerLink().getOrDefault(ids[i], 0L);
+            humans[i] = sum.humans(ids[i]);
         }
         indexLookupsOnly(c);
         var live = new long[ids.length];
@@ -291,8 +280,8 @@ public final class SqlClickStore implements ClickStore {
     }
 
     /** SQLite: the batch's links that still exist, sorted (one writer at a time: none is deleted before this commits). */
-    private static long[] liveLinks(Connection c, ClickBatch batch) throws SQLException {
-        long[] ids = clickedLinks(batch);
+    private static long[] liveLinks(Connection c, FoldSum sum) throws SQLException {
+        long[] ids = sum.linkIds();
         var live = new long[ids.length];
         int n = 0;
         try (var ps = c.prepareStatement("SELECT 1 FROM links WHERE id = ?")) {
@@ -440,10 +429,10 @@ public final class SqlClickStore implements ClickStore {
     public List<HourlyClicks> hourly(long linkId, long fromHour, long toHour) {
         var out = new ArrayList<HourlyClicks>();
         for (var row : days(linkId, Math.floorDiv(fromHour, 24), Math.ceilDiv(toHour, 24), "hours")) {
-            LinkDay.parse(row.json(), "{}").hours().forEach((h, sum) -> {
+            LinkDay.parse(row.json(), "{}").forEachHour((h, human, bot) -> {
                 long hour = row.day() * 24 + h;
                 if (hour >= fromHour && hour < toHour) {
-                    out.add(new HourlyClicks(linkId, hour, sum[0], sum[1]));
+                    out.add(new HourlyClicks(linkId, hour, human, bot));
                 }
             });
         }

@@ -103,7 +103,7 @@ class ClickCountingTest {
             node.flushClicks();
             var hours = new ArrayList<Long>();
             for (List<Object> row : ClickTables.rows(node, "SELECT hours FROM click_days ORDER BY day")) {
-                LinkDay.parse((String) row.getFirst(), "{}").hours().values().forEach(n -> hours.add(n[0]));
+                LinkDay.parse((String) row.getFirst(), "{}").forEachHour((h, human, bot) -> hours.add(human));
             }
             assertThat(hours).as("human clicks of each hour").containsExactly(2L, 1L);
             assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(3);

@@ -62,6 +62,36 @@ class LinkDayTest {
     }
 
     @Test
+    void aFoldsSumKeepsEveryValueAndIsCappedMostClickedFirstWhenItBecomesARow() {
+        // A fold sums its batches first (in journal order) and decides the last places after.
+        var sum = LinkDay.sum();
+        for (int i = 0; i < LinkDay.MAX_VALUES + 50; i++) {
+            sum.addValue(Dimension.REFERRER, "r" + i + ".example", i < LinkDay.MAX_VALUES ? 1 : 5);
+        }
+        assertThat(sum.values(Dimension.REFERRER)).hasSize(LinkDay.MAX_VALUES + 50).doesNotContainKey(LinkDay.OTHER);
+
+        var row = sum.capped();
+        assertThat(row.values(Dimension.REFERRER)).hasSize(LinkDay.MAX_VALUES + 1)
+                .containsKey("r" + (LinkDay.MAX_VALUES + 49) + ".example");
+        assertThat(row.values(Dimension.REFERRER).get(LinkDay.OTHER)[0]).as("fifty values clicked once").isEqualTo(50);
+        assertThat(row.clicks()).isEqualTo(sum.clicks());
+
+        var small = LinkDay.sum();
+        small.addValue(Dimension.OS, "Linux", 2);
+        assertThat(small.capped()).as("nothing to cap: no copy").isSameAs(small);
+    }
+
+    @Test
+    void addsSayWhetherTheyStartedAnHourOrAValue() {
+        var day = new LinkDay();
+        assertThat(day.addHour(5, 1, 0)).isTrue();
+        assertThat(day.addHour(5, 0, 2)).isFalse();
+        assertThat(day.addValue(Dimension.OS, "Linux", 1)).isTrue();
+        assertThat(day.addValue(Dimension.OS, "Linux", 1)).isFalse();
+        assertThat(day.hoursJson()).isEqualTo("{\"5\":[1,2]}");
+    }
+
+    @Test
     void aStoredRowKeepsEveryValueItHoldsAndOnlyNewOnesAreCapped() {
         // V7 migrates days of the old tables as they were, which may hold more values than the cap.
         var json = new StringBuilder("{\"referrer\":{");
