@@ -142,7 +142,8 @@ public final class SqlClickStore implements ClickStore {
         // In key order, as the links' totals are: the day rows are then read and written index
         // page after index page instead of all over the table. bench/fold-floor measures ten
         // million rows with a hundred thousand ids per statement: 12 us per row sorted, 18 in
-        // random order (docs/BENCHMARKS.md, "The floor of a fold").
+        // random order; in the growth benchmark it made no difference we could measure
+        // (docs/BENCHMARKS.md, "The floor of a fold").
         var days = new TreeMap<DayKey, LinkDay>(DAY_ORDER);
         sum.days().forEach((k, day) -> {
             if (isLive(live, k.linkId())) {
