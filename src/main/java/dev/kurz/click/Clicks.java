@@ -64,7 +64,7 @@ public final class Clicks implements AutoCloseable, MeterBinder {
         FunctionCounter.builder("kurz.click.flush.failures", flusher, ClickFlusher::failedFlushes)
                 .description("Click flushes and folds that failed (their counts are kept and retried)").register(registry);
         FunctionCounter.builder("kurz.click.folds", flusher, ClickFlusher::folds)
-                .description("Folds of the click journal into the roll-ups (one transaction each)").register(registry);
+                .description("Folds of the click journal into the roll-ups (a transaction per about 200,000 roll-up rows)").register(registry);
         Gauge.builder("kurz.click.flush.lag", flusher, f -> f.lag().toMillis() / 1000.0)
                 .baseUnit("seconds")
                 .description("How far durable click counts trail: time since a flush last wrote everything")
