@@ -1,7 +1,6 @@
 package dev.kurz.click;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,7 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
 
     /**
      * A running sum of roll-up rows, one per key: what a flush drains from the recorder. (A fold
-     * adds journaled batches up in a {@link FoldSum}.) Its orphan rows come sorted.
+     * adds journaled batches up in a {@link FoldSum}, which orders what it writes.)
      */
     static final class Sum {
         private final Map<HourKey, long[]> hourly = new HashMap<>(); // -> {humans, bots}
@@ -57,11 +56,6 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
             humans.merge(linkId, clicks, Long::sum);
         }
 
-        /** Roll-up rows the sum holds so far. */
-        int rows() {
-            return hourly.size() + dims.size() + orphans.size();
-        }
-
         /** The sum as the batch {@code (node, seq)}. */
         ClickBatch batch(String node, long seq, long createdAt) {
             var hourRows = new ArrayList<HourlyClicks>(hourly.size());
@@ -70,7 +64,6 @@ public record ClickBatch(String node, long seq, long createdAt, List<HourlyClick
             dims.forEach((k, v) -> dimRows.add(new DimClicks(k.linkId, k.day, k.dim, k.value, v[0])));
             var orphanRows = new ArrayList<OrphanVisits>(orphans.size());
             orphans.forEach((k, v) -> orphanRows.add(new OrphanVisits(k.day, k.code, v[0])));
-            orphanRows.sort(Comparator.comparingLong(OrphanVisits::day).thenComparing(OrphanVisits::code));
             return new ClickBatch(node, seq, createdAt, hourRows, dimRows, orphanRows, humans);
         }
     }

@@ -38,9 +38,10 @@ final class FoldSum {
             }
         }
         for (OrphanVisits o : batch.orphans()) {
-            long[] visits = orphans.get(new OrphanKey(o.day(), o.code()));
+            var key = new OrphanKey(o.day(), o.code());
+            long[] visits = orphans.get(key);
             if (visits == null) {
-                orphans.put(new OrphanKey(o.day(), o.code()), visits = new long[1]);
+                orphans.put(key, visits = new long[1]);
                 rows++;
             }
             visits[0] += o.visits();
