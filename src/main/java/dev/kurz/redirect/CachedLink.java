@@ -23,21 +23,21 @@ final class CachedLink {
 
     static final CachedLink MISSING = new CachedLink(0, null, (short) 0, (byte) 0, null);
 
-    /**
-     * An expiry, a click limit or both, and the running click total against the limit (the
-     * AtomicLong's value). Shared by the entries that replace one another, so the count carries over.
-     */
-    private static final class Limits extends AtomicLong {
+    /** An expiry, a click limit or both. */
+    private static final class Limits {
         /** Epoch milliseconds; {@code Long.MAX_VALUE}: never. */
         final long expiresAt;
-        final boolean clickLimited;
         final long maxClicks;
+        /**
+         * The link's clicks as this node knows them, against {@link #maxClicks}; null without a
+         * click limit. One per link, shared by the entries that replace one another ({@link LinkCache}).
+         */
+        final AtomicLong clicks;
 
-        Limits(long expiresAt, Long maxClicks, long clicks) {
-            super(clicks);
+        Limits(long expiresAt, Long maxClicks, AtomicLong clicks) {
             this.expiresAt = expiresAt;
-            this.clickLimited = maxClicks != null;
             this.maxClicks = maxClicks != null ? maxClicks : Long.MAX_VALUE;
+            this.clicks = clicks;
         }
     }
 
@@ -60,11 +60,17 @@ final class CachedLink {
         this.limits = limits;
     }
 
-    /** The entry for a link as read from the store or L2. */
-    static CachedLink of(Link link) {
+    /**
+     * The entry for a link as read from the store or L2. {@code clicks} is the link's running
+     * click count if it has a click limit, null otherwise.
+     */
+    static CachedLink of(Link link, AtomicLong clicks) {
+        if ((link.maxClicks() != null) != (clicks != null)) {
+            throw new IllegalArgumentException("a click count goes with a click limit, and only with one");
+        }
         byte flags = (byte) ((link.disabled() ? DISABLED : 0) | (link.passwordProtected() ? PASSWORD : 0));
         Limits limits = link.expiresAt() == null && link.maxClicks() == null ? null
-                : new Limits(link.expiresAt() == null ? Long.MAX_VALUE : link.expiresAt(), link.maxClicks(), link.clicks());
+                : new Limits(link.expiresAt() == null ? Long.MAX_VALUE : link.expiresAt(), link.maxClicks(), clicks);
         return new CachedLink(link.id(), link.url().getBytes(StandardCharsets.ISO_8859_1),
                 (short) link.redirectStatus(), flags, limits);
     }
@@ -104,24 +110,13 @@ final class CachedLink {
         return limits == null ? Long.MAX_VALUE : limits.expiresAt;
     }
 
-    /**
-     * A fresh entry that keeps counting where {@code previous} left off: clicks taken on the old
-     * entry while the new one was loading must not be forgotten, so the budget never goes back.
-     */
-    CachedLink continuing(CachedLink previous) {
-        if (hasClickLimit() && previous.hasClickLimit()) {
-            limits.accumulateAndGet(previous.limits.get(), Math::max);
-        }
-        return this;
-    }
-
-    /** The same link as a new entry (resets its cache timers), sharing the click budget. */
+    /** The same link as a new entry (resets its cache timers), sharing the click count. */
     CachedLink renewed() {
         return this == MISSING ? MISSING : new CachedLink(id, url, redirectStatus, flags, limits);
     }
 
     boolean hasClickLimit() {
-        return limits != null && limits.clickLimited;
+        return limits != null && limits.clicks != null;
     }
 
     /** Takes one click from the link's budget; false if the budget was already used up. */
@@ -129,18 +124,19 @@ final class CachedLink {
         if (!hasClickLimit()) {
             return true;
         }
+        AtomicLong clicks = limits.clicks;
         while (true) {
-            long current = limits.get();
+            long current = clicks.get();
             if (current >= limits.maxClicks) {
                 return false;
             }
-            if (limits.compareAndSet(current, current + 1)) {
+            if (clicks.compareAndSet(current, current + 1)) {
                 return true;
             }
         }
     }
 
     boolean exhausted() {
-        return hasClickLimit() && limits.get() >= limits.maxClicks;
+        return hasClickLimit() && limits.clicks.get() >= limits.maxClicks;
     }
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -41,7 +42,10 @@ import java.util.concurrent.atomic.LongAdder;
  * back the row the invalidation was meant to drop. Links with a click limit always take their
  * count from the primary, together with this node's unflushed clicks, and are re-read every two
  * flush intervals, so other nodes' clicks count against the limit within that time of their fold
- * ({@code KURZ_CLICK_FOLD_MS}).
+ * ({@code KURZ_CLICK_FOLD_MS}). A re-read raises the link's one running count on this node
+ * ({@link #clickCounts}) instead of starting another, so no click taken here is lost to it. The
+ * count never falls: if a read was high (a stalled node's batches, see ClickFlusher), this node
+ * refuses that many of the link's last clicks, the safe side of a limit.
  *
  * <p>Failure: if the database is down, a cached link keeps being served (a re-read that fails
  * renews the old entry: stale-if-error; writes can't commit meanwhile, so it is the latest
@@ -63,6 +67,12 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
      * here, so a load that raced a change never brings the old link back.
      */
     private final ConcurrentHashMap<Object, CompletableFuture<CachedLink>> loading = new ConcurrentHashMap<>();
+    /**
+     * Click-limited links' running counts by link id, held weakly: a count stays while an entry
+     * (in the cache or in a request) refers to it, and once none does, every click taken on it has
+     * been recorded, so a count read from the database anew holds them all.
+     */
+    private final Cache<Long, AtomicLong> clickCounts = Caffeine.newBuilder().weakValues().build();
     private final LinkStore store;
     private final ClickRecorder clicks;
     private final L2Cache l2;
@@ -118,8 +128,7 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
                     public CompletableFuture<CachedLink> asyncReload(Object key, CachedLink old, Executor executor) {
                         // On failure a new entry with the same content: the same instance would
                         // not reset the entry's timers, and every request would retry at once.
-                        return LinkCache.this.load(CodeKeys.code(key)).thenApply(fresh -> fresh.continuing(old))
-                                .exceptionally(failure -> old.renewed());
+                        return LinkCache.this.load(CodeKeys.code(key)).exceptionally(failure -> old.renewed());
                     }
                 });
     }
@@ -127,7 +136,7 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
     /** L2, then the database on a virtual thread: never on the caller's thread, an event loop. */
     private CompletableFuture<CachedLink> load(String code) {
         return l2.get(code).thenCompose(hit -> hit.isPresent() && hit.get().maxClicks() == null
-                ? CompletableFuture.completedFuture(CachedLink.of(hit.get()))
+                ? CompletableFuture.completedFuture(CachedLink.of(hit.get(), null))
                 : CompletableFuture.supplyAsync(() -> fromStore(code), loader));
     }
 
@@ -145,8 +154,26 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
         }
         if (link.maxClicks() == null) {
             l2.put(link);
+            return CachedLink.of(link, null);
         }
-        return CachedLink.of(link);
+        return CachedLink.of(link, clickCount(link));
+    }
+
+    /**
+     * The running click count of a click-limited link: the one its earlier entries counted on,
+     * raised to what was just read if other nodes' clicks have reached the database since, or a
+     * new count from what was read. Never a new count while an earlier one is held: a request may
+     * take its click on an entry that has just been replaced (it got it a moment before), after
+     * the new entry read the database, and that click must count against the new entry too.
+     */
+    private AtomicLong clickCount(Link link) {
+        return clickCounts.asMap().compute(link.id(), (id, count) -> {
+            if (count == null) {
+                return new AtomicLong(link.clicks());
+            }
+            count.accumulateAndGet(link.clicks(), Math::max);
+            return count;
+        });
     }
 
     /**

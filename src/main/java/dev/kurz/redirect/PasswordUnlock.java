@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
@@ -153,6 +154,7 @@ public final class PasswordUnlock {
             throw Problem.gone("This short link has reached its click limit.");
         }
         clicks.record(cached.id, visit);
+        Reference.reachabilityFence(cached); // its click count stays until the click is recorded (LinkCache)
         return new Outcome.Redirect(cached.url());
     }
 

@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.lang.ref.Reference;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -208,6 +209,8 @@ public final class RedirectHandler {
         }
         if (counts) {
             clicks.record(cached.id, visit);
+            // Hold the entry, and so its click count, until the click is recorded (see LinkCache).
+            Reference.reachabilityFence(cached);
         }
         return cached.redirectStatus;
     }

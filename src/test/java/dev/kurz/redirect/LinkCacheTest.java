@@ -27,6 +27,7 @@ class LinkCacheTest {
     Path dir;
     Database db;
     SqlLinkStore store;
+    ClickRecorder recorder;
     LinkCache cache;
     final ArrayDeque<Runnable> loads = new ArrayDeque<>();
 
@@ -35,7 +36,8 @@ class LinkCacheTest {
         Settings settings = Settings.from(Map.of("KURZ_DATA_DIR", dir.toString()));
         db = Database.open(settings);
         store = new SqlLinkStore(db);
-        cache = new LinkCache(store, new ClickRecorder(Clock.systemUTC(), settings), L2Cache.NONE, loads::add, settings);
+        recorder = new ClickRecorder(Clock.systemUTC(), settings);
+        cache = new LinkCache(store, recorder, L2Cache.NONE, loads::add, settings);
         store.insert(new NewLink("abc1234", "https://example.com/a", null, 0, null, 1, null, null, 302, null)).orElseThrow();
     }
 
@@ -84,5 +86,27 @@ class LinkCacheTest {
         CompletableFuture<CachedLink> retry = cache.lookup("abc1234");
         assertThat(retry).isNotSameAs(failing);
         assertThat(loads).as("a new load was started").hasSize(1);
+    }
+
+    @Test
+    void aClickTakenOnAnEntryAfterItsSuccessorReadTheCountStillCounts() {
+        long id = store.insert(new NewLink("lim1234", "https://example.com/l", null, 0, null, 1, null, 2L, 302, null))
+                .orElseThrow().id();
+        CompletableFuture<CachedLink> first = cache.lookup("lim1234");
+        loads.poll().run();
+        CachedLink held = first.join(); // a request got this entry just before it expired
+
+        cache.evict("lim1234"); // it expires (or is evicted) and the next request loads it again
+        CompletableFuture<CachedLink> second = cache.lookup("lim1234");
+        loads.poll().run(); // reads 0 clicks: the request has not taken its click yet
+
+        assertThat(held.tryClick()).isTrue(); // now it does, on the entry it holds
+        recorder.record(id, recorder.visit("Mozilla/5.0", null, null));
+
+        CachedLink successor = second.join();
+        assertThat(successor).isNotSameAs(held);
+        assertThat(successor.tryClick()).isTrue();
+        assertThat(successor.tryClick()).as("the limit of 2 is used up").isFalse();
+        assertThat(held.exhausted()).isTrue();
     }
 }
