@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -100,9 +101,9 @@ public final class LinkService {
                 return new Created(inserted.get(), false);
             }
             if (dedupKey != null) {
-                Optional<Link> existing = store.findByDedupKey(ownerKeyId, dedupKey);
+                Optional<Link> existing = withLiveClicks(() -> store.findByDedupKey(ownerKeyId, dedupKey));
                 if (existing.isPresent()) {
-                    return new Created(withLiveClicks(existing.get()), true);
+                    return new Created(existing.get(), true);
                 }
             }
             if (request.alias() != null) {
@@ -132,7 +133,7 @@ public final class LinkService {
     /** Like {@link #get} but empty instead of a problem. */
     public Optional<Link> find(String code) {
         // The primary: the API must show what was just written, and totals must match the flushes.
-        return clicks.withUnflushed(() -> store.findByCodeOnPrimary(code).stream().toList()).stream().findFirst();
+        return withLiveClicks(() -> store.findByCodeOnPrimary(code));
     }
 
     Link update(Caller caller, String code, LinkRequests.Patch patch) {
@@ -150,13 +151,14 @@ public final class LinkService {
         UnaryOperator<Link> change = row -> patch.applyTo(row, url, now);
         Optional<Link> updated;
         try {
-            updated = patch.passwordSet() ? store.update(code, change, passwordHash) : store.update(code, change);
+            updated = withLiveClicks(() -> patch.passwordSet()
+                    ? store.update(code, change, passwordHash) : store.update(code, change));
         } finally {
             // Also when the store failed: a commit whose outcome is unknown may have landed, and
             // dropping a cache entry is always safe.
             listener.changed(code);
         }
-        return withLiveClicks(updated.orElseThrow(() -> notFound(code)));
+        return updated.orElseThrow(() -> notFound(code));
     }
 
     void delete(Caller caller, String code) {
@@ -192,8 +194,12 @@ public final class LinkService {
         return new Page(List.copyOf(page), encodeCursor(page.getLast().id()));
     }
 
-    private Link withLiveClicks(Link link) {
-        return link.withClicks(link.clicks() + clicks.unflushed(link.id()));
+    /**
+     * The link {@code storeAccess} reads (or writes and returns), with its total clicks: stored
+     * plus this node's unflushed, as one snapshot against the flusher (never a batch twice or not at all).
+     */
+    private Optional<Link> withLiveClicks(Supplier<Optional<Link>> storeAccess) {
+        return clicks.withUnflushed(() -> storeAccess.get().stream().toList()).stream().findFirst();
     }
 
     private static Problem denied(Caller caller, String code, String action) {

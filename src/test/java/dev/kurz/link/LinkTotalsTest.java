@@ -1,0 +1,142 @@
+package dev.kurz.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kurz.auth.Caller;
+import dev.kurz.auth.PasswordHasher;
+import dev.kurz.auth.Role;
+import dev.kurz.click.Clicks;
+import dev.kurz.config.Settings;
+import dev.kurz.db.Database;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The total an edit answers with (stored clicks plus this node's unflushed ones) is one snapshot
+ * against the flusher, like a read's: the stored part comes from the edit's own write, and a fold
+ * that commits between that write and the addition would leave its batch out of the answer.
+ */
+class LinkTotalsTest {
+
+    private static final String CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            + "Chrome/131.0.0.0 Safari/537.36";
+
+    private static final LinkChangeListener NO_CACHE = new LinkChangeListener() {
+        @Override
+        public void created(String code) {}
+
+        @Override
+        public void changed(String code) {}
+    };
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anEditAnswersWithEveryClickWhileAFoldCommitsRightAfterItsWrite() {
+        Settings settings = Settings.from(Map.of("KURZ_DATA_DIR", dir.toString(),
+                "KURZ_CLICK_FLUSH_MS", "3600000", "KURZ_CLICK_FOLD_MS", "3600000"));
+        Clock clock = Clock.systemUTC();
+        try (var db = Database.open(settings); var clicks = Clicks.wire(settings, db, clock)) {
+            var sql = new SqlLinkStore(db);
+            long id = sql.insert(new NewLink("edit123", "https://example.com/e", null, 1, null, 1, null, null, 302, null))
+                    .orElseThrow().id();
+            var recorder = clicks.recorder();
+            for (int i = 0; i < 3; i++) {
+                recorder.record(id, recorder.visit(CHROME, null, null));
+            }
+            var fold = new CompletableFuture<Void>();
+            LinkStore store = new FoldAfterUpdate(sql, () -> {
+                // Right after the edit's write: a fold puts the three clicks into the stored total.
+                CompletableFuture.runAsync(clicks::flushNow).whenComplete((done, failure) -> fold.complete(null));
+                while (!fold.isDone() && !foldWaitsForTheCommitLock()) {
+                    Thread.onSpinWait();
+                }
+            });
+            var links = new LinkService(store, new CodeMinter(sql, "totals-test-key-totals-test-key-", 10),
+                    UrlPolicy.from(settings, clock), recorder, NO_CACHE, new PasswordHasher(1), true, clock);
+            var patch = new LinkRequests.Patch(null, true, "renamed", false, null, false, null, null, null, false, null);
+
+            Link edited = links.update(new Caller(1, Role.ADMIN), "edit123", patch);
+
+            assertThat(edited.title()).isEqualTo("renamed");
+            assertThat(edited.clicks()).as("the three clicks, stored or unflushed, once").isEqualTo(3);
+            fold.join();
+            assertThat(links.find("edit123").orElseThrow().clicks()).isEqualTo(3);
+        }
+    }
+
+    /** Whether the flusher thread is parked on a read-write lock: the recorder's, the only one it takes. */
+    private static boolean foldWaitsForTheCommitLock() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("kurz-click-flusher"))
+                .map(LockSupport::getBlocker)
+                .anyMatch(blocker -> blocker != null && blocker.getClass().getEnclosingClass() == ReentrantReadWriteLock.class);
+    }
+
+    /** The SQLite store, running {@code afterUpdate} once an update has committed. */
+    private record FoldAfterUpdate(SqlLinkStore store, Runnable afterUpdate) implements LinkStore {
+        @Override
+        public Optional<Link> update(String code, UnaryOperator<Link> change) {
+            Optional<Link> updated = store.update(code, change);
+            afterUpdate.run();
+            return updated;
+        }
+
+        @Override
+        public Optional<Link> update(String code, UnaryOperator<Link> change, String passwordHash) {
+            Optional<Link> updated = store.update(code, change, passwordHash);
+            afterUpdate.run();
+            return updated;
+        }
+
+        @Override
+        public Optional<Link> findByCode(String code) {
+            return store.findByCode(code);
+        }
+
+        @Override
+        public Optional<Link> findByCodeOnPrimary(String code) {
+            return store.findByCodeOnPrimary(code);
+        }
+
+        @Override
+        public Optional<Link> findByDedupKey(long ownerKeyId, String dedupKey) {
+            return store.findByDedupKey(ownerKeyId, dedupKey);
+        }
+
+        @Override
+        public Optional<Link> insert(NewLink link) {
+            return store.insert(link);
+        }
+
+        @Override
+        public Optional<String> passwordHash(String code) {
+            return store.passwordHash(code);
+        }
+
+        @Override
+        public boolean delete(String code) {
+            return store.delete(code);
+        }
+
+        @Override
+        public List<Link> newestFirst(Long ownerKeyId, Long beforeId, String search, int limit) {
+            return store.newestFirst(ownerKeyId, beforeId, search, limit);
+        }
+
+        @Override
+        public long reserveIds(int count) {
+            return store.reserveIds(count);
+        }
+    }
+}
