@@ -55,10 +55,11 @@ class ClickCountingTest {
                 }
             }
             assertThat(redirects.get()).isEqualTo(20_000);
+            long served = servedRedirects(node, 20_000, threads);
             node.flushClicks();
-            assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(20_000);
-            assertThat(node.count("SELECT clicks FROM links")).isEqualTo(20_000);
-            assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(20_000);
+            assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(served);
+            assertThat(node.count("SELECT clicks FROM links")).isEqualTo(served);
+            assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(served);
         }
     }
 
@@ -84,11 +85,30 @@ class ClickCountingTest {
                     f.get();
                 }
             }
-            assertThat(redirects.get()).isEqualTo(500);
-            assertThat(gone.get()).isEqualTo(300);
+            assertThat(redirects.get() + gone.get()).isEqualTo(800);
+            long resent = servedRedirects(node, 800, 8) - 800;
+            assertThat(redirects.get()).as("redirects the client saw").isBetween((int) (500 - resent), 500);
             node.flushClicks();
-            assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong()).isEqualTo(500);
+            assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong())
+                    .as("the limit is used up exactly, never passed").isEqualTo(500);
         }
+    }
+
+    /**
+     * Redirect requests {@code node} received (its L1 look-ups, one per request), at least the
+     * {@code sent} ones. The JDK client sends a GET again when the pooled connection it went out
+     * on is found closed before any byte of the answer came (a ConnectionExpiredException), and
+     * the node may have served the first one: about once in 150 runs of these tests, a click more
+     * than the client counted (and no raw-socket client saw a stray answer in 1.6 million). Up to
+     * one per client is let through: a node that served requests twice would show thousands.
+     */
+    private static long servedRedirects(TestNode node, long sent, int clients) {
+        long served = node.get("/metrics").body().lines()
+                .filter(line -> line.startsWith("kurz_cache_requests_total{level=\"l1\""))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+        assertThat(served).as("redirect requests the node received").isBetween(sent, sent + clients);
+        return served;
     }
 
     @Test
