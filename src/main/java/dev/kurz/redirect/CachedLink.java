@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the L1 cache holds for a code: what a redirect needs of its link, or {@link #MISSING} for a
- * code known not to exist (the negative cache). For links with {@code maxClicks} it also holds the
- * running click total, so the limit is enforced exactly on this node without a database round trip.
+ * code known not to exist (the negative cache). For links with {@code maxClicks} it also refers to
+ * the link's running click count (one per link, shared with the entries before it, see
+ * {@link LinkCache}), so the limit is enforced exactly on this node without a database round trip.
  *
  * <p>Compact on purpose: a node may hold a million of these. Only the fields the redirect reads,
  * primitives instead of boxed values, no copy of the code (the cache key has it), the target as

@@ -44,8 +44,10 @@ import java.util.concurrent.atomic.LongAdder;
  * flush intervals, so other nodes' clicks count against the limit within that time of their fold
  * ({@code KURZ_CLICK_FOLD_MS}). A re-read raises the link's one running count on this node
  * ({@link #clickCounts}) instead of starting another, so no click taken here is lost to it. The
- * count never falls: if a read was high (a stalled node's batches, see ClickFlusher), this node
- * refuses that many of the link's last clicks, the safe side of a limit.
+ * count never falls while this node holds it (for a busy link, as long as the link stays busy):
+ * if a read was high (a stalled node's batches, see ClickFlusher, or a fold whose commit answer
+ * was lost, until the next fold), this node refuses that many of the link's last clicks, the
+ * safe side of a limit.
  *
  * <p>Failure: if the database is down, a cached link keeps being served (a re-read that fails
  * renews the old entry: stale-if-error; writes can't commit meanwhile, so it is the latest
@@ -68,9 +70,13 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
      */
     private final ConcurrentHashMap<Object, CompletableFuture<CachedLink>> loading = new ConcurrentHashMap<>();
     /**
-     * Click-limited links' running counts by link id, held weakly: a count stays while an entry
-     * (in the cache or in a request) refers to it, and once none does, every click taken on it has
-     * been recorded, so a count read from the database anew holds them all.
+     * Click-limited links' running counts by link id, one per link, shared by every entry that
+     * stands for it: a request may take its click on an entry that has just been replaced (it got
+     * it a moment before), after the new entry read the database, and that click must count
+     * against the new entry too. Held weakly: a count stays while an entry (in the cache or in a
+     * request) refers to it; once none does, every click taken on it has been recorded (except
+     * clicks the recorder dropped with its buffer full, {@code KURZ_CLICK_MAX_PENDING}: those
+     * redirects count nowhere), so a count read from the database anew holds them all.
      */
     private final Cache<Long, AtomicLong> clickCounts = Caffeine.newBuilder().weakValues().build();
     private final LinkStore store;
@@ -143,11 +149,18 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
     private CachedLink fromStore(String code) {
         boolean changedRecently = recentlyChanged.getIfPresent(code) != null;
         Link link = (changedRecently ? store.findByCodeOnPrimary(code) : store.findByCode(code)).orElse(null);
+        AtomicLong count = null;
         if (link != null && link.maxClicks() != null) {
-            // The budget needs the exact count: the primary's total plus our unflushed clicks,
-            // read as one snapshot against the flusher.
+            // The link's running count first, then the exact total (the primary's plus our
+            // unflushed clicks, one snapshot against the flusher). In the other order, a count
+            // let go between the two could take with it a click recorded after the read.
+            count = clickCounts.get(link.id(), id -> new AtomicLong());
+            long id = link.id();
             link = clicks.withUnflushed(() -> store.findByCodeOnPrimary(code).stream().toList())
                     .stream().findFirst().orElse(null);
+            if (link != null && link.id() != id) { // the code was deleted and taken again meanwhile
+                count = clickCounts.get(link.id(), newId -> new AtomicLong());
+            }
         }
         if (link == null) {
             return CachedLink.MISSING;
@@ -156,24 +169,9 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
             l2.put(link);
             return CachedLink.of(link, null);
         }
-        return CachedLink.of(link, clickCount(link));
-    }
-
-    /**
-     * The running click count of a click-limited link: the one its earlier entries counted on,
-     * raised to what was just read if other nodes' clicks have reached the database since, or a
-     * new count from what was read. Never a new count while an earlier one is held: a request may
-     * take its click on an entry that has just been replaced (it got it a moment before), after
-     * the new entry read the database, and that click must count against the new entry too.
-     */
-    private AtomicLong clickCount(Link link) {
-        return clickCounts.asMap().compute(link.id(), (id, count) -> {
-            if (count == null) {
-                return new AtomicLong(link.clicks());
-            }
-            count.accumulateAndGet(link.clicks(), Math::max);
-            return count;
-        });
+        // Raised, never lowered: clicks taken on it since the read are in it and not in the read.
+        count.accumulateAndGet(link.clicks(), Math::max);
+        return CachedLink.of(link, count);
     }
 
     /**
