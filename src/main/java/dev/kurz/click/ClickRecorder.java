@@ -131,9 +131,10 @@ public final class ClickRecorder {
     }
 
     /**
-     * Runs a store read (or a write that returns the rows it wrote) and adds this node's
-     * unflushed clicks to each link's stored total, as one consistent snapshot (no batch counted
-     * twice or missed). Blocks while a fold commits, and a fold waits for it: keep it short.
+     * Runs a store read and adds this node's unflushed clicks to each link's stored total, as one
+     * consistent snapshot (no batch counted twice or missed). Blocks while a fold commits, and a
+     * fold waits for it, holding up every later reader: a read only, never a write that may wait
+     * for locks.
      */
     public List<Link> withUnflushed(Supplier<List<Link>> storeRead) {
         commitLock.readLock().lock();

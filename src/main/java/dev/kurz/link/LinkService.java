@@ -151,14 +151,18 @@ public final class LinkService {
         UnaryOperator<Link> change = row -> patch.applyTo(row, url, now);
         Optional<Link> updated;
         try {
-            updated = withLiveClicks(() -> patch.passwordSet()
-                    ? store.update(code, change, passwordHash) : store.update(code, change));
+            updated = patch.passwordSet() ? store.update(code, change, passwordHash) : store.update(code, change);
         } finally {
             // Also when the store failed: a commit whose outcome is unknown may have landed, and
             // dropping a cache entry is always safe.
             listener.changed(code);
         }
-        return updated.orElseThrow(() -> notFound(code));
+        Link link = updated.orElseThrow(() -> notFound(code));
+        // The total as a read takes it (stored plus unflushed, one snapshot against the flusher),
+        // after the write rather than around it: a write may wait for locks, and a fold waiting
+        // behind it would hold up every reader. Adding the unflushed clicks to the written row
+        // instead could count a batch that a fold committed in between twice, or not at all.
+        return link.withClicks(find(code).filter(read -> read.id() == link.id()).map(Link::clicks).orElse(link.clicks()));
     }
 
     void delete(Caller caller, String code) {
@@ -195,11 +199,11 @@ public final class LinkService {
     }
 
     /**
-     * The link {@code storeAccess} reads (or writes and returns), with its total clicks: stored
-     * plus this node's unflushed, as one snapshot against the flusher (never a batch twice or not at all).
+     * The link {@code storeRead} reads, with its total clicks: stored plus this node's unflushed,
+     * as one snapshot against the flusher (never a batch twice or not at all).
      */
-    private Optional<Link> withLiveClicks(Supplier<Optional<Link>> storeAccess) {
-        return clicks.withUnflushed(() -> storeAccess.get().stream().toList()).stream().findFirst();
+    private Optional<Link> withLiveClicks(Supplier<Optional<Link>> storeRead) {
+        return clicks.withUnflushed(() -> storeRead.get().stream().toList()).stream().findFirst();
     }
 
     private static Problem denied(Caller caller, String code, String action) {
