@@ -55,7 +55,7 @@ class ClickCountingTest {
                 }
             }
             assertThat(redirects.get()).isEqualTo(20_000);
-            long served = servedRedirects(node, 20_000, threads);
+            long served = servedRedirects(node, 20_000);
             node.flushClicks();
             assertThat(node.count("SELECT sum(clicks) FROM click_days")).isEqualTo(served);
             assertThat(node.count("SELECT clicks FROM links")).isEqualTo(served);
@@ -86,7 +86,7 @@ class ClickCountingTest {
                 }
             }
             assertThat(redirects.get() + gone.get()).isEqualTo(800);
-            long resent = servedRedirects(node, 800, 8) - 800;
+            long resent = servedRedirects(node, 800) - 800;
             assertThat(redirects.get()).as("redirects the client saw").isBetween((int) (500 - resent), 500);
             node.flushClicks();
             assertThat(node.get("/api/v1/links/" + code).json().path("clicks").asLong())
@@ -96,18 +96,19 @@ class ClickCountingTest {
 
     /**
      * Redirect requests {@code node} received (its L1 look-ups, one per request), at least the
-     * {@code sent} ones. The JDK client sends a GET again when the pooled connection it went out
-     * on is found closed before any byte of the answer came (a ConnectionExpiredException), and
-     * the node may have served the first one: about once in 150 runs of these tests, a click more
-     * than the client counted (and no raw-socket client saw a stray answer in 1.6 million). Up to
-     * one per client is let through: a node that served requests twice would show thousands.
+     * {@code sent} ones. About once in 150 runs of these tests the node received one more than
+     * the client counted, and counted it as a click. The likely sender is the JDK client, which
+     * sends a GET again when the pooled connection it went out on is found closed before any
+     * byte of the answer came (a ConnectionExpiredException); no raw-socket client saw a stray
+     * answer in 1.6 million requests. Two are let through: a node that served requests twice
+     * would show thousands. (Browsers resend the same way, and such a resend is a second click.)
      */
-    private static long servedRedirects(TestNode node, long sent, int clients) {
+    private static long servedRedirects(TestNode node, long sent) {
         long served = node.get("/metrics").body().lines()
                 .filter(line -> line.startsWith("kurz_cache_requests_total{level=\"l1\""))
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
-        assertThat(served).as("redirect requests the node received").isBetween(sent, sent + clients);
+        assertThat(served).as("redirect requests the node received").isBetween(sent, sent + 2);
         return served;
     }
 
