@@ -8,12 +8,11 @@ import dev.kurz.auth.Role;
 import dev.kurz.click.Clicks;
 import dev.kurz.config.Settings;
 import dev.kurz.db.Database;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +51,7 @@ class LinkTotalsTest {
                 recorder.record(id, recorder.visit(CHROME, null, null));
             }
             // Right after the edit's write, a fold puts the three clicks into the stored total.
-            LinkStore store = new FoldAfterUpdate(sql, clicks::flushNow);
+            LinkStore store = afterUpdates(sql, clicks::flushNow);
             var links = new LinkService(store, new CodeMinter(sql, "totals-test-key-totals-test-key-", 10),
                     UrlPolicy.from(settings, clock), recorder, NO_CACHE, new PasswordHasher(1), true, clock);
             var patch = new LinkRequests.Patch(null, true, "renamed", false, null, false, null, null, null, false, null);
@@ -65,60 +64,20 @@ class LinkTotalsTest {
         }
     }
 
-    /** The SQLite store, running {@code afterUpdate} once an update has committed. */
-    private record FoldAfterUpdate(SqlLinkStore store, Runnable afterUpdate) implements LinkStore {
-        @Override
-        public Optional<Link> update(String code, UnaryOperator<Link> change) {
-            Optional<Link> updated = store.update(code, change);
-            afterUpdate.run();
-            return updated;
-        }
-
-        @Override
-        public Optional<Link> update(String code, UnaryOperator<Link> change, String passwordHash) {
-            Optional<Link> updated = store.update(code, change, passwordHash);
-            afterUpdate.run();
-            return updated;
-        }
-
-        @Override
-        public Optional<Link> findByCode(String code) {
-            return store.findByCode(code);
-        }
-
-        @Override
-        public Optional<Link> findByCodeOnPrimary(String code) {
-            return store.findByCodeOnPrimary(code);
-        }
-
-        @Override
-        public Optional<Link> findByDedupKey(long ownerKeyId, String dedupKey) {
-            return store.findByDedupKey(ownerKeyId, dedupKey);
-        }
-
-        @Override
-        public Optional<Link> insert(NewLink link) {
-            return store.insert(link);
-        }
-
-        @Override
-        public Optional<String> passwordHash(String code) {
-            return store.passwordHash(code);
-        }
-
-        @Override
-        public boolean delete(String code) {
-            return store.delete(code);
-        }
-
-        @Override
-        public List<Link> newestFirst(Long ownerKeyId, Long beforeId, String search, int limit) {
-            return store.newestFirst(ownerKeyId, beforeId, search, limit);
-        }
-
-        @Override
-        public long reserveIds(int count) {
-            return store.reserveIds(count);
-        }
+    /** {@code store}, running {@code afterUpdate} once an update has committed. */
+    private static LinkStore afterUpdates(LinkStore store, Runnable afterUpdate) {
+        return (LinkStore) Proxy.newProxyInstance(LinkStore.class.getClassLoader(), new Class<?>[] {LinkStore.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("update")) {
+                        afterUpdate.run();
+                    }
+                    return result;
+                });
     }
 }
