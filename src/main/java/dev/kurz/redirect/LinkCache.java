@@ -150,17 +150,18 @@ public final class LinkCache implements LinkChangeListener, MeterBinder {
         boolean changedRecently = recentlyChanged.getIfPresent(code) != null;
         Link link = (changedRecently ? store.findByCodeOnPrimary(code) : store.findByCode(code)).orElse(null);
         AtomicLong count = null;
-        if (link != null && link.maxClicks() != null) {
+        while (link != null && link.maxClicks() != null) {
             // The link's running count first, then the exact total (the primary's plus our
             // unflushed clicks, one snapshot against the flusher). In the other order, a count
             // let go between the two could take with it a click recorded after the read.
-            count = clickCounts.get(link.id(), id -> new AtomicLong());
             long id = link.id();
+            count = clickCounts.get(id, k -> new AtomicLong());
             link = clicks.withUnflushed(() -> store.findByCodeOnPrimary(code).stream().toList())
                     .stream().findFirst().orElse(null);
-            if (link != null && link.id() != id) { // the code was deleted and taken again meanwhile
-                count = clickCounts.get(link.id(), newId -> new AtomicLong());
+            if (link == null || link.id() == id) {
+                break;
             }
+            // The code was deleted and taken by another link meanwhile: the same for that one.
         }
         if (link == null) {
             return CachedLink.MISSING;
