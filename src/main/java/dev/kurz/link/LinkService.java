@@ -162,7 +162,10 @@ public final class LinkService {
         // after the write rather than around it: a write may wait for locks, and a fold waiting
         // behind it would hold up every reader. Adding the unflushed clicks to the written row
         // instead could count a batch that a fold committed in between twice, or not at all.
-        return link.withClicks(find(code).filter(read -> read.id() == link.id()).map(Link::clicks).orElse(link.clicks()));
+        // Should this read fail, the edit has landed all the same; repeating it changes nothing.
+        long total = find(code).filter(read -> read.id() == link.id()).map(Link::clicks)
+                .orElseThrow(() -> notFound(code)); // deleted since the write
+        return link.withClicks(total);
     }
 
     void delete(Caller caller, String code) {
