@@ -115,11 +115,6 @@ public final class ClickRecorder {
         return clicks.size() + orphans.size() + heldRows >= maxPending;
     }
 
-    /** Human clicks on {@code linkId} counted here and not yet committed. */
-    public long unflushed(long linkId) {
-        return unflushed.get(linkId);
-    }
-
     /** Counters waiting for the database, including a batch held for retry. */
     public int pending() {
         return clicks.size() + orphans.size() + heldRows;

@@ -146,13 +146,13 @@ class ClickFlusherTest {
 
         store.failAfterCommit.set(1);
         assertThatThrownBy(flusher::flushNow).isInstanceOf(StoreException.class);
-        assertThat(recorder.unflushed(1)).as("not acknowledged, so still counted in memory").isEqualTo(5);
+        assertThat(recorder.unflushed.get(1L)).as("not acknowledged, so still counted in memory").isEqualTo(5);
         click(recorder, 1, 2, CHROME, "b.example"); // arrives while the batch waits for its retry
 
         flusher.flushNow();
         assertThat(store.foundInLedger.get()).as("the retry found its batch committed").isEqualTo(1);
         assertThat(store.applied.get()).as("the first batch once, the later clicks once").isEqualTo(2);
-        assertThat(recorder.unflushed(1)).isZero();
+        assertThat(recorder.unflushed.get(1L)).isZero();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isEqualTo(7);
         assertThat(count("SELECT sum(clicks) FROM click_days WHERE link_id = 1")).isEqualTo(7);
         assertThat(count("SELECT sum(bots) FROM click_days WHERE link_id = 2")).isEqualTo(3);
@@ -244,7 +244,7 @@ class ClickFlusherTest {
         assertThat(recorder.pending()).as("nothing left in memory but the link totals").isZero();
         assertThat(count("SELECT clicks FROM links WHERE code = 'link1'")).isZero();
         assertThat(count("SELECT count(*) FROM click_days")).isZero();
-        assertThat(recorder.unflushed(1)).as("the total a reader sees stays exact").isEqualTo(5);
+        assertThat(recorder.unflushed.get(1L)).as("the total a reader sees stays exact").isEqualTo(5);
 
         click(recorder, 1, 2, GOOGLEBOT, "direct");
         flusher.tick();
@@ -257,7 +257,7 @@ class ClickFlusherTest {
         assertThat(count("SELECT sum(bots) FROM click_days WHERE link_id = 1")).isEqualTo(2);
         assertThat(dimClicks("WHERE link_id = 1", Dimension.BROWSER, null)).isEqualTo(7);
         assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
-        assertThat(recorder.unflushed(1)).isZero();
+        assertThat(recorder.unflushed.get(1L)).isZero();
         assertThat(flusher.folds()).isEqualTo(1);
     }
 
@@ -281,8 +281,8 @@ class ClickFlusherTest {
         assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isEqualTo(3);
         assertThat(dimClicks("", Dimension.REFERRER, null)).isEqualTo(10);
         assertThat(count("SELECT visits FROM orphan_visits WHERE code = 'nope'")).isEqualTo(1);
-        assertThat(recorder.unflushed(1)).isZero();
-        assertThat(recorder.unflushed(2)).isZero();
+        assertThat(recorder.unflushed.get(1L)).isZero();
+        assertThat(recorder.unflushed.get(2L)).isZero();
     }
 
     @Test
@@ -332,12 +332,12 @@ class ClickFlusherTest {
         assertThatThrownBy(flusher::flushNow).isInstanceOf(StoreException.class);
         assertThat(count("SELECT count(*) FROM click_journal")).as("journaled all the same").isEqualTo(1);
         assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isZero();
-        assertThat(recorder.unflushed(2)).isEqualTo(4);
+        assertThat(recorder.unflushed.get(2L)).isEqualTo(4);
 
         flusher.tick(); // a flush tick, not a fold tick: but the failed fold is owed
         assertThat(count("SELECT clicks FROM links WHERE code = 'link2'")).isEqualTo(4);
         assertThat(count("SELECT count(*) FROM click_journal")).isZero();
-        assertThat(recorder.unflushed(2)).isZero();
+        assertThat(recorder.unflushed.get(2L)).isZero();
     }
 
     @Test
