@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -338,18 +339,77 @@ public class Bench {
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         long kurzTicks = cpuTicks(kurz), redisTicks = cpuTicks(redisProc);
         Map<String, Long> threadsBefore = threadTicks(kurz.pid()), pgBefore = postgresTicks();
+        Map<String, Long> ioBefore = postgresIo();
+        psql("SELECT pg_stat_statements_reset()");
         long[] machineBefore = machineTicks();
         Wrk w = wrk(base, mode, codes, key, measured);
         long[] machineAfter = machineTicks();
         double busy = 1 - (double) (machineAfter[1] - machineBefore[1]) / (machineAfter[0] - machineBefore[0]);
         foldedSince(base, System.currentTimeMillis());
         Map<String, Long> pgAfter = postgresTicks();
+        printPostgresIo(ioBefore, postgresIo(), w);
+        // The statements that took PostgreSQL's time in this row, with µs per request.
+        psql(String.format(Locale.ROOT, "SELECT round((total_exec_time * 1000 / %d)::numeric, 2) AS us_per_request, calls, rows, "
+                + "shared_blks_read AS blks_read, shared_blks_dirtied AS dirtied, shared_blks_written AS written, "
+                + "wal_fpi, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query FROM pg_stat_statements "
+                + "ORDER BY total_exec_time DESC LIMIT 8", Math.max(1, w.requests()))).lines()
+                .forEach(l -> System.out.println("  " + l));
         String threads = breakdown(threadsBefore, threadTicks(kurz.pid()), w);
         String pgParts = breakdown(pgBefore, pgAfter, w);
         double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w),
                 pgUs = perRequest(sum(pgAfter) - sum(pgBefore), w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts, busy);
+    }
+
+    /**
+     * PostgreSQL's buffer and WAL counters, cluster-wide: where a row's PostgreSQL CPU went
+     * besides statements. A block "read" came from the OS (not in shared_buffers); a "backend
+     * write" is a dirty buffer a backend had to write out itself to make room; fpi are full-page
+     * images (a page's first change after a checkpoint).
+     */
+    static Map<String, Long> postgresIo() {
+        Map<String, Long> io = new LinkedHashMap<>();
+        if (postgresProc == null || !postgresProc.process().isAlive()) {
+            return io;
+        }
+        String out = output(List.of("psql", "-X", "-At", "-F", " ", "-h", "127.0.0.1", "-p", String.valueOf(pgPort),
+                "-U", "postgres", "-d", "postgres", "-c", "SELECT 'blocks hit', sum(blks_hit) FROM pg_stat_database "
+                        + "UNION ALL SELECT 'blocks read', sum(blks_read) FROM pg_stat_database "
+                        + "UNION ALL SELECT 'backend writes', buffers_backend FROM pg_stat_bgwriter "
+                        + "UNION ALL SELECT 'bgwriter writes', buffers_clean FROM pg_stat_bgwriter "
+                        + "UNION ALL SELECT 'checkpoint writes', buffers_checkpoint FROM pg_stat_bgwriter "
+                        + "UNION ALL SELECT 'checkpoints', checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter "
+                        + "UNION ALL SELECT 'wal bytes', wal_bytes::bigint FROM pg_stat_wal "
+                        + "UNION ALL SELECT 'wal fpi', wal_fpi FROM pg_stat_wal"));
+        for (String line : out.lines().toList()) {
+            int space = line.lastIndexOf(' ');
+            try {
+                io.put(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
+            } catch (RuntimeException e) {
+                return Map.of(); // psql failed: print nothing rather than nonsense
+            }
+        }
+        return io;
+    }
+
+    /** A query's output on the cluster's postgres database ("" when there is no PostgreSQL). */
+    static String psql(String sql) {
+        if (postgresProc == null || !postgresProc.process().isAlive()) {
+            return "";
+        }
+        return output(List.of("psql", "-X", "-q", "-h", "127.0.0.1", "-p", String.valueOf(pgPort), "-U", "postgres",
+                "-d", "postgres", "-c", sql));
+    }
+
+    static void printPostgresIo(Map<String, Long> before, Map<String, Long> after, Wrk w) {
+        if (before.isEmpty() || after.isEmpty()) {
+            return;
+        }
+        var line = new StringBuilder("  PostgreSQL per request:");
+        after.forEach((name, value) -> line.append(String.format(Locale.ROOT, " %s %.3f;", name,
+                (double) (value - before.getOrDefault(name, 0L)) / Math.max(1, w.requests()))));
+        System.out.println(line);
     }
 
     /** All CPUs' ticks so far from {@code /proc/stat}: {total, idle + iowait}. */
@@ -705,6 +765,7 @@ public class Bench {
                 max_wal_size = 8GB
                 checkpoint_timeout = 15min
                 wal_compression = lz4
+                shared_preload_libraries = 'pg_stat_statements'
                 """.formatted(sharedMiB), java.nio.file.StandardOpenOption.APPEND);
         Proc pg = postgresProc = start("postgres", List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
                 PG_BIN + "postgres", "-D", data.toString(), "-p", String.valueOf(port), "-k", work.toString()), Map.of());
