@@ -772,6 +772,8 @@ public class Bench {
         waitFor("PostgreSQL accepting connections", Duration.ofSeconds(30),
                 () -> exec(List.of(PG_BIN + "pg_isready", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port))) == 0);
         run(List.of("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres", "-c", "CREATE DATABASE kurz"));
+        run(List.of("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres", "-d", "postgres",
+                "-c", "CREATE EXTENSION pg_stat_statements"));
         return port;
     }
 
