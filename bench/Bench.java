@@ -575,8 +575,13 @@ public class Bench {
         }
         Files.writeString(work.resolve(name + ".port"), String.valueOf(port));
         // The launcher's flags (./kurz): G1 with compact object headers, stop on OutOfMemoryError.
-        return start(name, List.of(java(), "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders", "-XX:+ExitOnOutOfMemoryError",
-                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve"), all);
+        List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders",
+                "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"));
+        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) {
+            cmd.add("-XX:+UseTransparentHugePages");
+        }
+        cmd.addAll(List.of("-jar", jar.toString(), "serve"));
+        return start(name, cmd, all);
     }
 
     static String awaitKurz(Proc kurz, Map<String, String> env) throws Exception {
@@ -758,15 +763,17 @@ public class Bench {
         // the first change to a page puts the whole page into the WAL. PostgreSQL's defaults
         // (128 MB, 1 GB, 5 min) are sized for small machines; these are usual for a busy one.
         long sharedMiB = Math.max(512, memTotalKiB() / 4 / 1024);
+        String hugePages = reserveHugePages(sharedMiB) ? "on" : "off";
         Files.writeString(data.resolve("postgresql.auto.conf"), """
                 listen_addresses = '127.0.0.1'
                 shared_buffers = %dMB
+                huge_pages = %s
                 max_connections = 100
                 max_wal_size = 8GB
                 checkpoint_timeout = 15min
                 wal_compression = lz4
                 shared_preload_libraries = 'pg_stat_statements'
-                """.formatted(sharedMiB), java.nio.file.StandardOpenOption.APPEND);
+                """.formatted(sharedMiB, hugePages), java.nio.file.StandardOpenOption.APPEND);
         Proc pg = postgresProc = start("postgres", List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
                 PG_BIN + "postgres", "-D", data.toString(), "-p", String.valueOf(port), "-k", work.toString()), Map.of());
         waitFor("PostgreSQL accepting connections", Duration.ofSeconds(30),
@@ -775,6 +782,26 @@ public class Bench {
         run(List.of("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "postgres", "-d", "postgres",
                 "-c", "CREATE EXTENSION pg_stat_statements"));
         return port;
+    }
+
+    /** vm.nr_hugepages before {@link #reserveHugePages} changed it; put back by {@link #stopAll}. */
+    static long hugePagesBefore = -1;
+    static final Path NR_HUGEPAGES = Path.of("/proc/sys/vm/nr_hugepages");
+
+    /**
+     * BENCH_HUGE_PAGES=1: reserves 2 MiB pages for PostgreSQL's shared memory (and kurz's heap
+     * uses transparent huge pages, see {@link #startKurz}). Returns whether enough were reserved.
+     */
+    static boolean reserveHugePages(long sharedMiB) throws IOException {
+        if (!"1".equals(System.getenv("BENCH_HUGE_PAGES"))) {
+            return false;
+        }
+        long wanted = sharedMiB / 2 + sharedMiB / 2 / 16 + 128; // buffers, plus PostgreSQL's other shared memory
+        hugePagesBefore = Long.parseLong(Files.readString(NR_HUGEPAGES).strip());
+        Files.writeString(NR_HUGEPAGES, String.valueOf(hugePagesBefore + wanted));
+        long got = Long.parseLong(Files.readString(NR_HUGEPAGES).strip()) - hugePagesBefore;
+        System.out.printf(Locale.ROOT, "huge pages for PostgreSQL: %d of %d reserved%n", got, wanted);
+        return got >= wanted;
     }
 
     static int startRedis() throws Exception {
@@ -1041,6 +1068,13 @@ public class Bench {
         List<Proc> all = new ArrayList<>(processes);
         java.util.Collections.reverse(all);
         all.forEach(Bench::stop);
+        if (hugePagesBefore >= 0) {
+            try {
+                Files.writeString(NR_HUGEPAGES, String.valueOf(hugePagesBefore));
+            } catch (IOException e) {
+                System.out.println("could not put vm.nr_hugepages back to " + hugePagesBefore + ": " + e);
+            }
+        }
     }
 
     static void run(List<String> cmd) throws Exception {
