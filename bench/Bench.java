@@ -786,6 +786,7 @@ public class Bench {
 
     /** vm.nr_hugepages before {@link #reserveHugePages} changed it; put back by {@link #stopAll}. */
     static long hugePagesBefore = -1;
+    /** Read by line: Files.readString on this file returned "3" for "3329" (its size reads as 0). */
     static final Path NR_HUGEPAGES = Path.of("/proc/sys/vm/nr_hugepages");
 
     /**
@@ -797,11 +798,16 @@ public class Bench {
             return false;
         }
         long wanted = sharedMiB / 2 + sharedMiB / 2 / 16 + 128; // buffers, plus PostgreSQL's other shared memory
-        hugePagesBefore = Long.parseLong(Files.readString(NR_HUGEPAGES).strip());
+        hugePagesBefore = Long.parseLong(Files.readAllLines(NR_HUGEPAGES).getFirst().strip());
         Files.writeString(NR_HUGEPAGES, String.valueOf(hugePagesBefore + wanted));
-        long got = Long.parseLong(Files.readString(NR_HUGEPAGES).strip()) - hugePagesBefore;
+        long got = Long.parseLong(Files.readAllLines(NR_HUGEPAGES).getFirst().strip()) - hugePagesBefore;
         System.out.printf(Locale.ROOT, "huge pages for PostgreSQL: %d of %d reserved%n", got, wanted);
-        return got >= wanted;
+        if (got < wanted) { // not enough contiguous memory: give them back rather than hold them unused
+            Files.writeString(NR_HUGEPAGES, String.valueOf(hugePagesBefore));
+            hugePagesBefore = -1;
+            return false;
+        }
+        return true;
     }
 
     static int startRedis() throws Exception {
