@@ -577,7 +577,7 @@ public class Bench {
         // The launcher's flags (./kurz): G1 with compact object headers, stop on OutOfMemoryError.
         List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders",
                 "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"));
-        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) {
+        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) { // "postgres": PostgreSQL's only
             cmd.add("-XX:+UseTransparentHugePages");
         }
         cmd.addAll(List.of("-jar", jar.toString(), "serve"));
@@ -790,11 +790,12 @@ public class Bench {
     static final Path NR_HUGEPAGES = Path.of("/proc/sys/vm/nr_hugepages");
 
     /**
-     * BENCH_HUGE_PAGES=1: reserves 2 MiB pages for PostgreSQL's shared memory (and kurz's heap
-     * uses transparent huge pages, see {@link #startKurz}). Returns whether enough were reserved.
+     * BENCH_HUGE_PAGES=1 or postgres: reserves 2 MiB pages for PostgreSQL's shared memory (with 1,
+     * kurz's heap also uses transparent huge pages, see {@link #startKurz}). Returns whether enough
+     * were reserved.
      */
     static boolean reserveHugePages(long sharedMiB) throws IOException {
-        if (!"1".equals(System.getenv("BENCH_HUGE_PAGES"))) {
+        if (!List.of("1", "postgres").contains(String.valueOf(System.getenv("BENCH_HUGE_PAGES")))) {
             return false;
         }
         long wanted = sharedMiB / 2 + sharedMiB / 2 / 16 + 128; // buffers, plus PostgreSQL's other shared memory
