@@ -338,9 +338,10 @@ public class Bench {
         foldedSince(base, System.currentTimeMillis());
         double before = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
         long kurzTicks = cpuTicks(kurz), redisTicks = cpuTicks(redisProc);
-        Map<String, Long> threadsBefore = threadTicks(kurz.pid()), pgBefore = postgresTicks();
+        // The probes first: their psql backends end, and their CPU must not count in this row's.
         Map<String, Long> ioBefore = postgresIo();
         psql("SELECT pg_stat_statements_reset()");
+        Map<String, Long> threadsBefore = threadTicks(kurz.pid()), pgBefore = postgresTicks();
         long[] machineBefore = machineTicks();
         Wrk w = wrk(base, mode, codes, key, measured);
         long[] machineAfter = machineTicks();
@@ -798,9 +799,18 @@ public class Bench {
         if (!List.of("1", "postgres").contains(String.valueOf(System.getenv("BENCH_HUGE_PAGES")))) {
             return false;
         }
-        long wanted = sharedMiB / 2 + sharedMiB / 2 / 16 + 128; // buffers, plus PostgreSQL's other shared memory
-        hugePagesBefore = Long.parseLong(Files.readAllLines(NR_HUGEPAGES).getFirst().strip());
-        Files.writeString(NR_HUGEPAGES, String.valueOf(hugePagesBefore + wanted));
+        long wanted = sharedMiB / 2 + sharedMiB / 2 / 16 + 128; // 2 MiB pages: buffers, plus PostgreSQL's other shared memory
+        long before = Long.parseLong(Files.readAllLines(NR_HUGEPAGES).getFirst().strip());
+        if (before > 0) {
+            System.out.println("vm.nr_hugepages was " + before + " already (left by a run that was killed?): reserving on top");
+        }
+        try {
+            Files.writeString(NR_HUGEPAGES, String.valueOf(before + wanted));
+        } catch (IOException e) { // not root, or /proc/sys read-only
+            System.out.println("huge pages for PostgreSQL: none, " + e);
+            return false;
+        }
+        hugePagesBefore = before;
         long got = Long.parseLong(Files.readAllLines(NR_HUGEPAGES).getFirst().strip()) - hugePagesBefore;
         System.out.printf(Locale.ROOT, "huge pages for PostgreSQL: %d of %d reserved%n", got, wanted);
         if (got < wanted) { // not enough contiguous memory: give them back rather than hold them unused
@@ -1072,16 +1082,19 @@ public class Bench {
     }
 
     static void stopAll() {
-        List<Proc> all = new ArrayList<>(processes);
-        java.util.Collections.reverse(all);
-        all.forEach(Bench::stop);
+        // First, so that a kill during the slow stops below cannot leave the pages reserved: pages
+        // PostgreSQL still uses become surplus pages, freed when it exits.
         if (hugePagesBefore >= 0) {
             try {
                 Files.writeString(NR_HUGEPAGES, String.valueOf(hugePagesBefore));
+                hugePagesBefore = -1;
             } catch (IOException e) {
                 System.out.println("could not put vm.nr_hugepages back to " + hugePagesBefore + ": " + e);
             }
         }
+        List<Proc> all = new ArrayList<>(processes);
+        java.util.Collections.reverse(all);
+        all.forEach(Bench::stop);
     }
 
     static void run(List<String> cmd) throws Exception {
