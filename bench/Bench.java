@@ -371,18 +371,14 @@ public class Bench {
      */
     static Map<String, Long> postgresIo() {
         Map<String, Long> io = new LinkedHashMap<>();
-        if (postgresProc == null || !postgresProc.process().isAlive()) {
-            return io;
-        }
-        String out = output(List.of("psql", "-X", "-At", "-F", " ", "-h", "127.0.0.1", "-p", String.valueOf(pgPort),
-                "-U", "postgres", "-d", "postgres", "-c", "SELECT 'blocks hit', sum(blks_hit) FROM pg_stat_database "
-                        + "UNION ALL SELECT 'blocks read', sum(blks_read) FROM pg_stat_database "
-                        + "UNION ALL SELECT 'backend writes', buffers_backend FROM pg_stat_bgwriter "
-                        + "UNION ALL SELECT 'bgwriter writes', buffers_clean FROM pg_stat_bgwriter "
-                        + "UNION ALL SELECT 'checkpoint writes', buffers_checkpoint FROM pg_stat_bgwriter "
-                        + "UNION ALL SELECT 'checkpoints', checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter "
-                        + "UNION ALL SELECT 'wal bytes', wal_bytes::bigint FROM pg_stat_wal "
-                        + "UNION ALL SELECT 'wal fpi', wal_fpi FROM pg_stat_wal"));
+        String out = psql("SELECT 'blocks hit', sum(blks_hit) FROM pg_stat_database "
+                + "UNION ALL SELECT 'blocks read', sum(blks_read) FROM pg_stat_database "
+                + "UNION ALL SELECT 'backend writes', buffers_backend FROM pg_stat_bgwriter "
+                + "UNION ALL SELECT 'bgwriter writes', buffers_clean FROM pg_stat_bgwriter "
+                + "UNION ALL SELECT 'checkpoint writes', buffers_checkpoint FROM pg_stat_bgwriter "
+                + "UNION ALL SELECT 'checkpoints', checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter "
+                + "UNION ALL SELECT 'wal bytes', wal_bytes::bigint FROM pg_stat_wal "
+                + "UNION ALL SELECT 'wal fpi', wal_fpi FROM pg_stat_wal", "-At", "-F", " ");
         for (String line : out.lines().toList()) {
             int space = line.lastIndexOf(' ');
             try {
@@ -394,13 +390,16 @@ public class Bench {
         return io;
     }
 
-    /** A query's output on the cluster's postgres database ("" when there is no PostgreSQL). */
-    static String psql(String sql) {
+    /** A query's output on the cluster's postgres database ("" when there is no PostgreSQL), with psql's options. */
+    static String psql(String sql, String... options) {
         if (postgresProc == null || !postgresProc.process().isAlive()) {
             return "";
         }
-        return output(List.of("psql", "-X", "-q", "-h", "127.0.0.1", "-p", String.valueOf(pgPort), "-U", "postgres",
-                "-d", "postgres", "-c", sql));
+        List<String> cmd = new ArrayList<>(List.of("psql", "-X", "-q", "-h", "127.0.0.1", "-p", String.valueOf(pgPort),
+                "-U", "postgres", "-d", "postgres"));
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("-c", sql));
+        return output(cmd);
     }
 
     static void printPostgresIo(Map<String, Long> before, Map<String, Long> after, Wrk w) {
