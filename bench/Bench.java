@@ -349,6 +349,10 @@ public class Bench {
         foldedSince(base, System.currentTimeMillis());
         Map<String, Long> pgAfter = postgresTicks();
         printPostgresIo(ioBefore, postgresIo(), w);
+        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) { // that the transparent ones were granted
+            System.out.printf(Locale.ROOT, "  in transparent huge pages: kurz %d MiB, Redis %d MiB%n",
+                    anonHugeKiB(kurz.pid()) / 1024, redisProc == null ? 0 : anonHugeKiB(redisProc.pid()) / 1024);
+        }
         // The statements that took PostgreSQL's time in this row, with µs per request.
         psql(String.format(Locale.ROOT, "SELECT round((total_exec_time * 1000 / %d)::numeric, 2) AS us_per_request, calls, rows, "
                 + "shared_blks_read AS blks_read, shared_blks_dirtied AS dirtied, shared_blks_written AS written, "
@@ -791,7 +795,8 @@ public class Bench {
 
     /**
      * BENCH_HUGE_PAGES=1 or postgres: reserves 2 MiB pages for PostgreSQL's shared memory (with 1,
-     * kurz's heap also uses transparent huge pages, see {@link #startKurz}). Returns whether enough
+     * kurz's and Redis's heaps also use transparent huge pages, see {@link #startKurz} and
+     * {@link #startRedis}). Returns whether enough
      * were reserved.
      */
     static boolean reserveHugePages(long sharedMiB) throws IOException {
@@ -822,8 +827,16 @@ public class Bench {
 
     static int startRedis() throws Exception {
         int port = freePort();
-        redisProc = start("redis", List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", work.toString()), Map.of());
+        var cmd = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", work.toString()));
+        Map<String, String> env = Map.of();
+        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) {
+            // Transparent huge pages for Redis's heap: jemalloc asks for them, and Redis must not
+            // refuse them (it does by default). bench/redis-growth measures the difference alone.
+            cmd.addAll(List.of("--disable-thp", "no"));
+            env = Map.of("MALLOC_CONF", "thp:always");
+        }
+        redisProc = start("redis", cmd, env);
         waitFor("Redis answering", Duration.ofSeconds(10),
                 () -> exec(List.of("redis-cli", "-p", String.valueOf(port), "ping")) == 0);
         return port;
@@ -844,6 +857,20 @@ public class Bench {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    /** Memory of a process in transparent huge pages (AnonHugePages), -1 when it is gone. */
+    static long anonHugeKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+                if (line.startsWith("AnonHugePages:")) {
                     return Long.parseLong(line.replaceAll("\\D", ""));
                 }
             }
