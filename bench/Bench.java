@@ -350,8 +350,8 @@ public class Bench {
         Map<String, Long> pgAfter = postgresTicks();
         printPostgresIo(ioBefore, postgresIo(), w);
         if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) { // that the transparent ones were granted
-            System.out.printf(Locale.ROOT, "  in transparent huge pages: kurz %d MiB, Redis %d MiB%n",
-                    anonHugeKiB(kurz.pid()) / 1024, redisProc == null ? 0 : anonHugeKiB(redisProc.pid()) / 1024);
+            System.out.printf(Locale.ROOT, "  in transparent huge pages: kurz %s, Redis %s%n",
+                    hugeMiB(kurz), hugeMiB(redisProc));
         }
         // The statements that took PostgreSQL's time in this row, with µs per request.
         psql(String.format(Locale.ROOT, "SELECT round((total_exec_time * 1000 / %d)::numeric, 2) AS us_per_request, calls, rows, "
@@ -864,6 +864,11 @@ public class Bench {
             // gone
         }
         return -1;
+    }
+
+    static String hugeMiB(Proc p) {
+        long kiB = p == null ? -1 : anonHugeKiB(p.pid());
+        return kiB < 0 ? "-" : kiB / 1024 + " MiB";
     }
 
     /** Memory of a process in transparent huge pages (AnonHugePages), -1 when it is gone. */
