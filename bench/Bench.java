@@ -349,7 +349,7 @@ public class Bench {
         foldedSince(base, System.currentTimeMillis());
         Map<String, Long> pgAfter = postgresTicks();
         printPostgresIo(ioBefore, postgresIo(), w);
-        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) { // that the transparent ones were granted
+        if (hugePagesForAll()) { // that the transparent ones were granted
             System.out.printf(Locale.ROOT, "  in transparent huge pages: kurz %s, Redis %s%n",
                     hugeMiB(kurz), hugeMiB(redisProc));
         }
@@ -581,7 +581,7 @@ public class Bench {
         // The launcher's flags (./kurz): G1 with compact object headers, stop on OutOfMemoryError.
         List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders",
                 "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"));
-        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) { // "postgres": PostgreSQL's only
+        if (hugePagesForAll()) {
             cmd.add("-XX:+UseTransparentHugePages");
         }
         cmd.addAll(List.of("-jar", jar.toString(), "serve"));
@@ -788,6 +788,11 @@ public class Bench {
         return port;
     }
 
+    /** BENCH_HUGE_PAGES=1: huge pages for PostgreSQL, kurz and Redis ("postgres": PostgreSQL's only). */
+    static boolean hugePagesForAll() {
+        return "1".equals(System.getenv("BENCH_HUGE_PAGES"));
+    }
+
     /** vm.nr_hugepages before {@link #reserveHugePages} changed it; put back by {@link #stopAll}. */
     static long hugePagesBefore = -1;
     /** Read by line: Files.readString on this file returned "3" for "3329" (its size reads as 0). */
@@ -796,8 +801,7 @@ public class Bench {
     /**
      * BENCH_HUGE_PAGES=1 or postgres: reserves 2 MiB pages for PostgreSQL's shared memory (with 1,
      * kurz's and Redis's heaps also use transparent huge pages, see {@link #startKurz} and
-     * {@link #startRedis}). Returns whether enough
-     * were reserved.
+     * {@link #startRedis}). Returns whether enough were reserved.
      */
     static boolean reserveHugePages(long sharedMiB) throws IOException {
         if (!List.of("1", "postgres").contains(String.valueOf(System.getenv("BENCH_HUGE_PAGES")))) {
@@ -830,7 +834,7 @@ public class Bench {
         var cmd = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", work.toString()));
         Map<String, String> env = Map.of();
-        if ("1".equals(System.getenv("BENCH_HUGE_PAGES"))) {
+        if (hugePagesForAll()) {
             // Transparent huge pages for Redis's heap: jemalloc asks for them, and Redis must not
             // refuse them (it does by default). bench/redis-growth measures the difference alone.
             cmd.addAll(List.of("--disable-thp", "no"));
@@ -854,28 +858,19 @@ public class Bench {
     }
 
     static long rssKiB(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", ""));
-                }
-            }
-        } catch (IOException e) {
-            // gone
-        }
-        return -1;
+        return procKiB(pid, "status", "VmRSS:");
     }
 
     static String hugeMiB(Proc p) {
-        long kiB = p == null ? -1 : anonHugeKiB(p.pid());
+        long kiB = p == null ? -1 : procKiB(p.pid(), "smaps_rollup", "AnonHugePages:");
         return kiB < 0 ? "-" : kiB / 1024 + " MiB";
     }
 
-    /** Memory of a process in transparent huge pages (AnonHugePages), -1 when it is gone. */
-    static long anonHugeKiB(long pid) {
+    /** A kB figure from {@code /proc/<pid>/<file>} (VmRSS in status, AnonHugePages in smaps_rollup), -1 when the process is gone. */
+    static long procKiB(long pid, String file, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
-                if (line.startsWith("AnonHugePages:")) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/" + file))) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("\\D", ""));
                 }
             }
