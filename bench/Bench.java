@@ -63,8 +63,22 @@ public class Bench {
      * kurz's by thread and PostgreSQL's by process role, and the share of the machine's CPU time
      * that was busy (not idle) while wrk ran: near 1, every process's cost is taken from the others.
      */
+    /**
+     * {@code leftoverCoreSeconds}: the machine's CPU from the end of the run until its clicks were
+     * folded. A fold that falls behind during the run (clicks over millions of links) finishes
+     * after it, so the run's req/s did not pay for all the work its requests caused.
+     */
     record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs,
-                    String kurzThreads, String postgresParts, double machineBusy) {}
+                    String kurzThreads, String postgresParts, double machineBusy, double leftoverCoreSeconds) {
+        /**
+         * The rate had the leftover work been done within the run, at the run's busy share: the
+         * requests over the run's time plus the time that work takes the machine.
+         */
+        double sustainedRps() {
+            double cores = Runtime.getRuntime().availableProcessors();
+            return wrk.requests() / (wrk.seconds() + leftoverCoreSeconds / (cores * machineBusy));
+        }
+    }
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -287,11 +301,13 @@ public class Bench {
                 notes.add(String.format(Locale.ROOT, "Cost growth (`bench/run --large`): redirect-cold at %s links "
                         + "answers %,.0f req/s (%.2f× nginx), against %,.0f req/s (%.2f× nginx) at %s links: "
                         + "%.1f%% of it, relative to nginx in the same minutes (%.1f%% in raw req/s). "
-                        + "CPU per redirect: kurz %.1f µs against %.1f, PostgreSQL %.1f against %.1f, Redis %.1f against %.1f.",
+                        + "CPU per redirect: kurz %.1f µs against %.1f, PostgreSQL %.1f against %.1f, Redis %.1f against %.1f. "
+                        + "With the work left after each run paid within it: %,.0f against %,.0f req/s, %.1f%% raw.",
                         count(links), m.wrk().rps(), m.wrk().rps() / m.nginxRps(), small.wrk().rps(),
                         small.wrk().rps() / small.nginxRps(), count(growthLinks[0]), 100 * relative,
                         100 * m.wrk().rps() / small.wrk().rps(), m.kurzCpuUs(), small.kurzCpuUs(), m.postgresCpuUs(),
-                        small.postgresCpuUs(), m.redisCpuUs(), small.redisCpuUs()));
+                        small.postgresCpuUs(), m.redisCpuUs(), small.redisCpuUs(), m.sustainedRps(), small.sustainedRps(),
+                        100 * m.sustainedRps() / small.sustainedRps()));
             }
             stop(kurz);
         }
@@ -347,6 +363,7 @@ public class Bench {
         long[] machineAfter = machineTicks();
         double busy = 1 - (double) (machineAfter[1] - machineBefore[1]) / (machineAfter[0] - machineBefore[0]);
         foldedSince(base, System.currentTimeMillis());
+        double leftover = (busyTicks(machineTicks()) - busyTicks(machineAfter)) / 100.0; // USER_HZ
         Map<String, Long> pgAfter = postgresTicks();
         printPostgresIo(ioBefore, postgresIo(), w);
         if (hugePagesForAll()) { // that the transparent ones were granted
@@ -364,7 +381,7 @@ public class Bench {
         double kurzUs = perRequest(cpuTicks(kurz) - kurzTicks, w), redisUs = perRequest(cpuTicks(redisProc) - redisTicks, w),
                 pgUs = perRequest(sum(pgAfter) - sum(pgBefore), w);
         double after = nginxBase == null ? Double.NaN : wrk(nginxBase, "redirect", nginxCodes, "-", reference).rps();
-        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts, busy);
+        return new Measured(w, (before + after) / 2, kurzUs, pgUs, redisUs, threads, pgParts, busy, leftover);
     }
 
     /**
@@ -424,6 +441,10 @@ public class Bench {
             total += Long.parseLong(f[i]);
         }
         return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+    }
+
+    static long busyTicks(long[] machine) {
+        return machine[0] - machine[1];
     }
 
     static long sum(Map<String, Long> ticks) {
@@ -549,9 +570,11 @@ public class Bench {
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
                         + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us (machine %.0f%% busy during the run)%n"
+                        + "    after the run: %.1f core-seconds until its clicks were folded; %,.0f req/s had they been paid within it%n"
                         + "    kurz threads, us/request: %s%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), 100 * m.machineBusy(), m.kurzThreads());
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), 100 * m.machineBusy(), m.leftoverCoreSeconds(),
+                m.sustainedRps(), m.kurzThreads());
         if (!m.postgresParts().isEmpty()) {
             System.out.printf("    postgres, us/request: %s%n", m.postgresParts());
         }
