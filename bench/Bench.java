@@ -15,6 +15,7 @@
 // by its PID, also on failure.
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,11 +63,11 @@ public class Bench {
      * after), and the CPU each server used per request during it (µs; -1 where it is not running),
      * kurz's by thread and PostgreSQL's by process role, and the share of the machine's CPU time
      * that was busy (not idle) while wrk ran: near 1, every process's cost is taken from the others.
-     */
-    /**
      * {@code leftoverCoreSeconds}: the machine's CPU from the end of the run until its clicks were
-     * folded. A fold that falls behind during the run (clicks over millions of links) finishes
-     * after it, so the run's req/s did not pay for all the work its requests caused.
+     * seen folded (NaN where that is not waited for: {@code --quick}, or the fold deferred). A fold
+     * that falls behind during the run (clicks over a million links) finishes after it, so the
+     * run's req/s did not pay for all the work its requests caused. The wait also holds a few
+     * seconds of the idle servers' and this harness's own background (about 0.5 core-seconds).
      */
     record Measured(Wrk wrk, double nginxRps, double kurzCpuUs, double postgresCpuUs, double redisCpuUs,
                     String kurzThreads, String postgresParts, double machineBusy, double leftoverCoreSeconds) {
@@ -75,8 +76,7 @@ public class Bench {
          * requests over the run's time plus the time that work takes the machine.
          */
         double sustainedRps() {
-            double cores = Runtime.getRuntime().availableProcessors();
-            return wrk.requests() / (wrk.seconds() + leftoverCoreSeconds / (cores * machineBusy));
+            return wrk.requests() / (wrk.seconds() + leftoverCoreSeconds / (machineCpus * machineBusy));
         }
     }
 
@@ -301,13 +301,14 @@ public class Bench {
                 notes.add(String.format(Locale.ROOT, "Cost growth (`bench/run --large`): redirect-cold at %s links "
                         + "answers %,.0f req/s (%.2f× nginx), against %,.0f req/s (%.2f× nginx) at %s links: "
                         + "%.1f%% of it, relative to nginx in the same minutes (%.1f%% in raw req/s). "
-                        + "CPU per redirect: kurz %.1f µs against %.1f, PostgreSQL %.1f against %.1f, Redis %.1f against %.1f. "
-                        + "With the work left after each run paid within it: %,.0f against %,.0f req/s, %.1f%% raw.",
+                        + "CPU per redirect: kurz %.1f µs against %.1f, PostgreSQL %.1f against %.1f, Redis %.1f against %.1f.%s",
                         count(links), m.wrk().rps(), m.wrk().rps() / m.nginxRps(), small.wrk().rps(),
                         small.wrk().rps() / small.nginxRps(), count(growthLinks[0]), 100 * relative,
                         100 * m.wrk().rps() / small.wrk().rps(), m.kurzCpuUs(), small.kurzCpuUs(), m.postgresCpuUs(),
-                        small.postgresCpuUs(), m.redisCpuUs(), small.redisCpuUs(), m.sustainedRps(), small.sustainedRps(),
-                        100 * m.sustainedRps() / small.sustainedRps()));
+                        small.postgresCpuUs(), m.redisCpuUs(), small.redisCpuUs(),
+                        Double.isNaN(m.leftoverCoreSeconds()) ? "" : String.format(Locale.ROOT,
+                                " With the work left after each run paid within it: %,.0f against %,.0f req/s, %.1f%% raw.",
+                                m.sustainedRps(), small.sustainedRps(), 100 * m.sustainedRps() / small.sustainedRps())));
             }
             stop(kurz);
         }
@@ -362,8 +363,8 @@ public class Bench {
         Wrk w = wrk(base, mode, codes, key, measured);
         long[] machineAfter = machineTicks();
         double busy = 1 - (double) (machineAfter[1] - machineBefore[1]) / (machineAfter[0] - machineBefore[0]);
-        foldedSince(base, System.currentTimeMillis());
-        double leftover = (busyTicks(machineTicks()) - busyTicks(machineAfter)) / 100.0; // USER_HZ
+        boolean waited = foldedSince(base, System.currentTimeMillis());
+        double leftover = waited ? (busyTicks(machineTicks()) - busyTicks(machineAfter)) / 100.0 : Double.NaN; // USER_HZ
         Map<String, Long> pgAfter = postgresTicks();
         printPostgresIo(ioBefore, postgresIo(), w);
         if (hugePagesForAll()) { // that the transparent ones were granted
@@ -441,6 +442,17 @@ public class Bench {
             total += Long.parseLong(f[i]);
         }
         return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+    }
+
+    /** The machine's CPUs, as {@code /proc/stat} counts them (what {@link #machineTicks} sums). */
+    static final long machineCpus = machineCpus();
+
+    static long machineCpus() {
+        try {
+            return Files.readAllLines(Path.of("/proc/stat")).stream().filter(l -> l.matches("cpu[0-9]+ .*")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static long busyTicks(long[] machine) {
@@ -570,14 +582,22 @@ public class Bench {
         runs.add(new Run(backend, scenario, w.rps(), m.nginxRps(), w.p50(), w.p99(), w.p999(), errors, rss, heap));
         System.out.printf(Locale.ROOT, "%-24s %-44s %,10.0f req/s (%.2f x nginx)  p50 %s  p99 %s  p99.9 %s  errors %d"
                         + "  CPU/request: kurz %.1f us, postgres %.1f us, redis %.1f us (machine %.0f%% busy during the run)%n"
-                        + "    after the run: %.1f core-seconds until its clicks were folded; %,.0f req/s had they been paid within it%n"
+                        + "    %s%n"
                         + "    kurz threads, us/request: %s%n",
                 backend, scenario, w.rps(), w.rps() / m.nginxRps(), latency(w.p50()), latency(w.p99()), latency(w.p999()),
-                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), 100 * m.machineBusy(), m.leftoverCoreSeconds(),
-                m.sustainedRps(), m.kurzThreads());
+                errors, m.kurzCpuUs(), m.postgresCpuUs(), m.redisCpuUs(), 100 * m.machineBusy(), leftover(m),
+                m.kurzThreads());
         if (!m.postgresParts().isEmpty()) {
             System.out.printf("    postgres, us/request: %s%n", m.postgresParts());
         }
+    }
+
+    static String leftover(Measured m) {
+        if (Double.isNaN(m.leftoverCoreSeconds())) {
+            return "after the run: not waited for its clicks to be folded (--quick, or the fold deferred)";
+        }
+        return String.format(Locale.ROOT, "after the run: %.1f core-seconds of the machine until its clicks were seen folded; "
+                + "%,.0f req/s had that been paid within the run", m.leftoverCoreSeconds(), m.sustainedRps());
     }
 
     // ---------------------------------------------------------------- kurz through its API
@@ -924,10 +944,12 @@ public class Bench {
      * (KURZ_CLICK_FOLD_MS over a minute, to measure without it) only as {@link #settle(String)};
      * {@code --quick} does not wait (it measures nothing).
      */
-    static void foldedSince(String base, long millis) throws Exception {
-        if (!quick && foldSeconds() <= 60) {
-            settle(base, millis + 1_500);
+    static boolean foldedSince(String base, long millis) throws Exception {
+        if (quick || foldSeconds() > 60) {
+            return false;
         }
+        settle(base, millis + 1_500);
+        return true;
     }
 
     static void settle(String base, long foldedAfter) throws Exception {
