@@ -76,7 +76,7 @@ public class Bench {
          * requests over the run's time plus the time that work takes the machine.
          */
         double sustainedRps() {
-            return wrk.requests() / (wrk.seconds() + leftoverCoreSeconds / (machineCpus * machineBusy));
+            return wrk.requests() / (wrk.seconds() + leftoverCoreSeconds / (machineCpus() * machineBusy));
         }
     }
 
@@ -445,8 +445,6 @@ public class Bench {
     }
 
     /** The machine's CPUs, as {@code /proc/stat} counts them (what {@link #machineTicks} sums). */
-    static final long machineCpus = machineCpus();
-
     static long machineCpus() {
         try {
             return Files.readAllLines(Path.of("/proc/stat")).stream().filter(l -> l.matches("cpu[0-9]+ .*")).count();
@@ -942,7 +940,7 @@ public class Bench {
      * Waits until every click counted before {@code millis} (wall clock) is folded: the node's
      * last complete fold began after the flush that followed that moment. With the fold deferred
      * (KURZ_CLICK_FOLD_MS over a minute, to measure without it) only as {@link #settle(String)};
-     * {@code --quick} does not wait (it measures nothing).
+     * {@code --quick} does not wait (it measures nothing). Returns whether it waited.
      */
     static boolean foldedSince(String base, long millis) throws Exception {
         if (quick || foldSeconds() > 60) {
